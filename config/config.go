@@ -1,0 +1,115 @@
+// Package config reads docparse's settings from the environment and an
+// optional .env file. Every variable is documented in .env.example.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+	"github.com/joho/godotenv"
+
+	"github.com/docparse/docparse/messages"
+)
+
+// Inference modes.
+const (
+	InferenceVLLM  = "vllm"
+	InferenceLocal = "local"
+)
+
+// Config is the whole of docparse's configuration.
+type Config struct {
+	RedisURL string `env:"REDIS_URL" envDefault:"redis://127.0.0.1:6379/0"`
+
+	InferenceMode   string        `env:"INFERENCE_MODE"` // empty: vllm when a vLLM URL is set, local otherwise
+	DeepSeekURL     string        `env:"VLLM_DEEPSEEK_URL"`
+	NanonetsURL     string        `env:"VLLM_NANONETS_URL"`
+	DeepSeekModel   string        `env:"DEEPSEEK_MODEL" envDefault:"deepseek-ai/DeepSeek-OCR"`
+	NanonetsModel   string        `env:"NANONETS_MODEL" envDefault:"nanonets/Nanonets-OCR2-3B"`
+	VLLMAPIKey      string        `env:"VLLM_API_KEY"`
+	OCRConcurrency  int           `env:"OCR_CONCURRENCY" envDefault:"16"`
+	OCRTimeout      time.Duration `env:"OCR_TIMEOUT" envDefault:"120s"`
+	OCRMaxRetries   int           `env:"OCR_MAX_RETRIES" envDefault:"3"`
+	OCRMaxTokens    int           `env:"OCR_MAX_TOKENS" envDefault:"8192"`
+	OCRLanguages    string        `env:"OCR_LANGUAGES" envDefault:"eng"`
+	AllowPartial    bool          `env:"ALLOW_PARTIAL" envDefault:"false"`
+	DefaultMode     string        `env:"DEFAULT_ACCURACY_MODE" envDefault:"balanced"`
+	DefaultFormat   string        `env:"DEFAULT_OUTPUT_FORMAT" envDefault:"markdown"`
+	RenderDPI       float64       `env:"RENDER_DPI" envDefault:"144"`
+	RenderMaxPixels int           `env:"RENDER_MAX_PIXELS" envDefault:"6000000"`
+	ImageFormat     string        `env:"IMAGE_FORMAT" envDefault:"png"`
+	RangePages      int           `env:"SPLIT_RANGE_PAGES" envDefault:"8"`
+	RenderWindow    int           `env:"RENDER_WINDOW" envDefault:"64"`
+
+	APIHost         string        `env:"API_HOST" envDefault:"0.0.0.0"`
+	APIPort         int           `env:"API_PORT" envDefault:"1233"`
+	NumWorkers      int           `env:"NUM_WORKERS" envDefault:"2"`
+	MaxUploadMB     int           `env:"MAX_UPLOAD_MB" envDefault:"200"`
+	MaxPages        int           `env:"MAX_PAGES" envDefault:"5000"`
+	SyncTimeout     time.Duration `env:"SYNC_TIMEOUT" envDefault:"300s"`
+	JobTTL          time.Duration `env:"JOB_TTL" envDefault:"24h"`
+	ImageTTL        time.Duration `env:"IMAGE_TTL" envDefault:"2h"`
+	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"30s"`
+	ClaimAfter      time.Duration `env:"CLAIM_AFTER" envDefault:"0s"` // 0: derived from OCR_TIMEOUT
+	StreamMaxLen    int64         `env:"STREAM_MAXLEN" envDefault:"0"`
+
+	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`
+	LogFormat string `env:"LOG_FORMAT" envDefault:"text"`
+}
+
+// Load reads .env (when present, without overriding the environment) and then
+// the environment.
+func Load() (Config, error) {
+	if err := godotenv.Load(); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return Config{}, fmt.Errorf("read .env: %w", err)
+	}
+	var c Config
+	if err := env.Parse(&c); err != nil {
+		return Config{}, fmt.Errorf("parse environment: %w", err)
+	}
+	if c.InferenceMode == "" {
+		c.InferenceMode = InferenceLocal
+		if c.DeepSeekURL != "" || c.NanonetsURL != "" {
+			c.InferenceMode = InferenceVLLM
+		}
+	}
+	return c, c.Validate()
+}
+
+// Validate rejects settings that would only fail later, at a worse moment.
+func (c Config) Validate() error {
+	var errs []error
+	if !slices.Contains(messages.Modes, c.DefaultMode) {
+		errs = append(errs, fmt.Errorf("DEFAULT_ACCURACY_MODE %q: want one of %v", c.DefaultMode, messages.Modes))
+	}
+	switch c.InferenceMode {
+	case InferenceLocal:
+	case InferenceVLLM:
+		if c.DeepSeekURL == "" || c.NanonetsURL == "" {
+			errs = append(errs, errors.New("INFERENCE_MODE=vllm needs VLLM_DEEPSEEK_URL and VLLM_NANONETS_URL"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("INFERENCE_MODE %q: want vllm or local", c.InferenceMode))
+	}
+	if c.ImageFormat != "png" && c.ImageFormat != "jpeg" {
+		errs = append(errs, fmt.Errorf("IMAGE_FORMAT %q: want png or jpeg", c.ImageFormat))
+	}
+	if c.OCRConcurrency < 1 || c.RangePages < 1 || c.RenderWindow < 1 || c.NumWorkers < 0 {
+		errs = append(errs, errors.New("OCR_CONCURRENCY, SPLIT_RANGE_PAGES and RENDER_WINDOW must be positive, NUM_WORKERS not negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// ClaimIdle is how long a message may sit unacknowledged before another
+// consumer claims it. It must exceed the longest handler run, and OCR calls
+// with their retries are the longest.
+func (c Config) ClaimIdle() time.Duration {
+	if c.ClaimAfter > 0 {
+		return c.ClaimAfter
+	}
+	return c.OCRTimeout*time.Duration(c.OCRMaxRetries+1) + 30*time.Second
+}

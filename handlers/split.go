@@ -1,0 +1,163 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+
+	"github.com/docparse/docparse/jobstore"
+	"github.com/docparse/docparse/messages"
+	"github.com/docparse/docparse/stages/render"
+	"github.com/docparse/docparse/stages/route"
+)
+
+// windowWait is how long split waits for room in a job's window of rendered
+// pages before it hands the rest of its range back to the stream.
+const windowWait = 5 * time.Second
+
+// split opens a job's PDF. For a whole job it counts the pages, starts the job
+// and fans out page ranges; for a range it renders each page and sends it on.
+func (w *Worker) split(msg *message.Message) error {
+	m, err := messages.Decode[messages.JobSubmitted](msg.Payload)
+	if err != nil {
+		return permanent(err)
+	}
+	ctx := msg.Context()
+	log := w.p.Logger.With(slog.String("stage", StageSplit), slog.String("job_id", m.JobID))
+	job, err := w.p.Store.Get(ctx, m.JobID)
+	if errors.Is(err, jobstore.ErrNotFound) {
+		log.Info("job gone, message dropped")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if jobstore.Final(job.Status) {
+		return nil
+	}
+	doc, err := w.openDoc(ctx, job)
+	if err != nil {
+		return w.failJob(ctx, log, job.ID, err)
+	}
+	defer w.docs.put(job.ID, doc)
+	if m.FromPage == 0 {
+		return w.startJob(ctx, log, job, doc)
+	}
+	return w.renderRange(ctx, log, job, doc, m.FromPage, m.ToPage)
+}
+
+func (w *Worker) openDoc(ctx context.Context, job jobstore.Job) (*render.Doc, error) {
+	if d := w.docs.get(job.ID); d != nil {
+		return d, nil
+	}
+	pdf, err := w.p.Store.PDF(ctx, job.ID)
+	if err != nil {
+		return nil, fmt.Errorf("read upload: %w", err)
+	}
+	if job.Password != "" {
+		if pdf, err = render.Decrypt(pdf, job.Password); err != nil {
+			return nil, err
+		}
+	}
+	return render.Open(pdf, w.p.Render)
+}
+
+// startJob records the page count and publishes the ranges.
+func (w *Worker) startJob(ctx context.Context, log *slog.Logger, job jobstore.Job, doc *render.Doc) error {
+	total := doc.Pages()
+	if w.p.MaxPages > 0 && total > w.p.MaxPages {
+		return w.failJob(ctx, log, job.ID, fmt.Errorf("the PDF has %d pages, more than the limit of %d", total, w.p.MaxPages))
+	}
+	ok, err := w.p.Store.Start(ctx, job.ID, total)
+	if err != nil || !ok {
+		return err
+	}
+	log.Info("job started", slog.Int("pages", total))
+	size := max(w.p.RangePages, 1)
+	for from := 1; from <= total; from += size {
+		r := messages.JobSubmitted{V: messages.Version, JobID: job.ID, FromPage: from, ToPage: min(from+size-1, total)}
+		if err := Publish(w.pub, messages.StreamJobs, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// renderRange renders pages from..to. When the job's window of rendered but
+// unread pages stays full, the rest of the range goes back on the stream, so
+// no handler blocks for long and memory stays bounded by the window.
+func (w *Worker) renderRange(ctx context.Context, log *slog.Logger, job jobstore.Job, doc *render.Doc, from, to int) error {
+	for n := from; n <= to; n++ {
+		room, err := w.waitForRoom(ctx, job.ID)
+		if err != nil {
+			return err
+		}
+		if !room {
+			log.Debug("window full, range handed back", slog.Int("from_page", n), slog.Int("to_page", to))
+			return Publish(w.pub, messages.StreamJobs, messages.JobSubmitted{V: messages.Version, JobID: job.ID, FromPage: n, ToPage: to})
+		}
+		if err := w.renderPage(ctx, job, doc, n); err != nil {
+			if errors.Is(err, render.ErrPageRender) {
+				return w.failJob(ctx, log, job.ID, err)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *Worker) waitForRoom(ctx context.Context, jobID string) (bool, error) {
+	deadline := time.Now().Add(windowWait)
+	for {
+		n, err := w.p.Store.InFlight(ctx, jobID)
+		if err != nil {
+			return false, err
+		}
+		if n < int64(w.p.Window) {
+			return true, nil
+		}
+		if time.Now().After(deadline) {
+			return false, nil
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (w *Worker) renderPage(ctx context.Context, job jobstore.Job, doc *render.Doc, n int) error {
+	page, err := doc.Measure(n)
+	if err != nil {
+		return err
+	}
+	out := messages.PageRendered{V: messages.Version, JobID: job.ID, Page: n, Mode: job.Mode,
+		Features: page.Features, TextLayer: page.TextLayer}
+	if route.NeedsImage(route.Decide(job.Mode, page.Features), page.Features, w.p.Local) {
+		if err := doc.Render(&page); err != nil {
+			return err
+		}
+		key, err := w.p.Store.StoreImage(ctx, job.ID, n, page.Image, w.p.ImageTTL)
+		if err != nil {
+			return err
+		}
+		out.ImageKey, out.MIME = key, page.MIME
+	}
+	return Publish(w.pub, messages.StreamPages, out)
+}
+
+// failJob ends a job whose input cannot be processed. The message is
+// acknowledged: the failure belongs to the job, not to the worker.
+func (w *Worker) failJob(ctx context.Context, log *slog.Logger, jobID string, cause error) error {
+	log.Warn("job failed", slog.String("error", cause.Error()))
+	moved, err := w.p.Store.Finish(ctx, jobID, jobstore.StatusFailed, cause.Error(), nil)
+	if err != nil || !moved {
+		return err
+	}
+	return Publish(w.pub, messages.StreamFinished, messages.JobFinished{V: messages.Version, JobID: jobID, Status: jobstore.StatusFailed, Error: cause.Error()})
+}

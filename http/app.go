@@ -1,0 +1,139 @@
+// Package httpapi is docparse's Fiber application: uploads become jobs on the
+// docparse.jobs stream, and job state is read back from Redis.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+
+	"github.com/docparse/docparse/jobstore"
+)
+
+// Params build the app.
+type Params struct {
+	Store         *jobstore.Store
+	Publisher     message.Publisher
+	Logger        *slog.Logger
+	DefaultMode   string
+	DefaultFormat string
+	MaxUploadMB   int
+	SyncTimeout   time.Duration
+	// Ready reports whether the engines behind the OCR stages answer; nil means
+	// this process does not know (API-only), which /readyz does not hold against it.
+	Ready func(ctx context.Context) map[string]error
+}
+
+// App is the HTTP API.
+type App struct {
+	p   Params
+	app *fiber.App
+}
+
+// New builds the app and its routes.
+func New(p Params) *App {
+	if p.Logger == nil {
+		p.Logger = slog.Default()
+	}
+	a := &App{p: p}
+	a.app = fiber.New(fiber.Config{
+		AppName:               "docparse",
+		BodyLimit:             (p.MaxUploadMB + 1) << 20,
+		DisableStartupMessage: true,
+		ErrorHandler:          a.errorHandler,
+		ReadTimeout:           5 * time.Minute,
+		IdleTimeout:           2 * time.Minute,
+	})
+	a.app.Use(requestid.New())
+	a.routes()
+	return a
+}
+
+func (a *App) routes() {
+	a.app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	a.app.Get("/readyz", a.readyz)
+	v1 := a.app.Group("/v1")
+	v1.Post("/process/async", a.processAsync)
+	v1.Post("/process/sync", a.processSync)
+	v1.Get("/jobs", a.listJobs)
+	v1.Get("/jobs/:id/status", a.jobStatus)
+	v1.Get("/jobs/:id/result", a.jobResult)
+	v1.Get("/jobs/:id/pages", a.jobPages)
+	v1.Get("/jobs/:id/pages/:n", a.jobPage)
+	v1.Delete("/jobs/:id", a.cancelJob)
+}
+
+// Fiber exposes the underlying app, for tests and for mounting more routes.
+func (a *App) Fiber() *fiber.App { return a.app }
+
+// Listen serves on addr until ctx ends, then shuts down within timeout.
+func (a *App) Listen(ctx context.Context, addr string, timeout time.Duration) error {
+	errc := make(chan error, 1)
+	go func() { errc <- a.app.Listen(addr) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	if err := a.app.ShutdownWithTimeout(timeout); err != nil {
+		return err
+	}
+	return <-errc
+}
+
+// apiError is the body of every error response: {"error":{"code","message"}}.
+type apiError struct {
+	status  int
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	JobID   string `json:"job_id,omitempty"`
+}
+
+func (e *apiError) Error() string { return e.Message }
+
+func newError(status int, code, msg string) *apiError {
+	return &apiError{status: status, Code: code, Message: msg}
+}
+
+func (a *App) errorHandler(c *fiber.Ctx, err error) error {
+	var ae *apiError
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &ae):
+	case errors.As(err, &fe):
+		ae = newError(fe.Code, codeFor(fe.Code), fe.Message)
+	case isRedisDown(err):
+		ae = newError(fiber.StatusServiceUnavailable, "unavailable", "job store unavailable, try again shortly")
+	default:
+		a.p.Logger.Error("request failed", slog.String("path", c.Path()), slog.String("request_id", requestID(c)), slog.String("error", err.Error()))
+		ae = newError(fiber.StatusInternalServerError, "internal", "internal error")
+	}
+	if ae.status == fiber.StatusServiceUnavailable {
+		c.Set(fiber.HeaderRetryAfter, "5")
+	}
+	return c.Status(ae.status).JSON(fiber.Map{"error": ae})
+}
+
+func codeFor(status int) string {
+	switch status {
+	case fiber.StatusRequestEntityTooLarge:
+		return "too_large"
+	case fiber.StatusNotFound:
+		return "not_found"
+	case fiber.StatusMethodNotAllowed:
+		return "method_not_allowed"
+	}
+	return "bad_request"
+}
+
+func requestID(c *fiber.Ctx) string {
+	if v, ok := c.Locals(requestid.ConfigDefault.ContextKey).(string); ok {
+		return v
+	}
+	return ""
+}

@@ -1,0 +1,262 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/docparse/docparse/jobstore"
+	"github.com/docparse/docparse/messages"
+	"github.com/docparse/docparse/stages/assemble"
+)
+
+// storeTimeout bounds each request's Redis work, so a request fails with 503
+// while Redis is away instead of hanging.
+const storeTimeout = 3 * time.Second
+
+func storeCtx(c *fiber.Ctx) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(c.UserContext(), storeTimeout)
+}
+
+// Progress is the progress block of a status document.
+type Progress struct {
+	CurrentPage   int `json:"current_page"`
+	TotalPages    int `json:"total_pages"`
+	DeepSeekPages int `json:"deepseek_pages"`
+	NanonetsPages int `json:"nanonets_pages"`
+	TextLayer     int `json:"textlayer_pages"`
+	FailedPages   int `json:"failed_pages"`
+}
+
+// Status is the status document of a job.
+type Status struct {
+	JobID        string   `json:"job_id"`
+	Status       string   `json:"status"`
+	Filename     string   `json:"filename"`
+	AccuracyMode string   `json:"accuracy_mode"`
+	OutputFormat string   `json:"output_format"`
+	Progress     Progress `json:"progress"`
+	CreatedAt    *string  `json:"created_at"`
+	StartedAt    *string  `json:"started_at"`
+	CompletedAt  *string  `json:"completed_at"`
+	Error        *string  `json:"error"`
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// rfc3339 trims stored timestamps to whole seconds for users.
+func rfc3339(s string) *string {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return optional(s)
+	}
+	return optional(t.UTC().Format(time.RFC3339))
+}
+
+// StatusOf turns a stored job into its status document.
+func StatusOf(j jobstore.Job) Status {
+	return Status{
+		JobID: j.ID, Status: j.Status, Filename: j.Filename, AccuracyMode: j.Mode, OutputFormat: j.Format,
+		Progress: Progress{CurrentPage: j.DonePages, TotalPages: j.TotalPages, DeepSeekPages: j.DeepSeek,
+			NanonetsPages: j.Nanonets, TextLayer: j.TextLayer, FailedPages: j.FailedPages},
+		CreatedAt: rfc3339(j.CreatedAt), StartedAt: rfc3339(j.StartedAt), CompletedAt: rfc3339(j.CompletedAt),
+		Error: optional(j.Error),
+	}
+}
+
+func (a *App) getJob(c *fiber.Ctx) (jobstore.Job, error) {
+	ctx, cancel := storeCtx(c)
+	defer cancel()
+	j, err := a.p.Store.Get(ctx, c.Params("id"))
+	if errors.Is(err, jobstore.ErrNotFound) {
+		return j, newError(fiber.StatusNotFound, "not_found", "no job with this id")
+	}
+	return j, err
+}
+
+func (a *App) jobStatus(c *fiber.Ctx) error {
+	j, err := a.getJob(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(StatusOf(j))
+}
+
+func (a *App) jobResult(c *fiber.Ctx) error {
+	j, err := a.getJob(c)
+	if err != nil {
+		return err
+	}
+	return a.resultOf(c, j)
+}
+
+// resultOf answers with a job's result: JSON by default, the file itself with ?download=1.
+func (a *App) resultOf(c *fiber.Ctx, j jobstore.Job) error {
+	if j.Status != jobstore.StatusCompleted {
+		e := newError(fiber.StatusConflict, "not_completed", "the job is "+j.Status+", not completed")
+		e.JobID = j.ID
+		return c.Status(fiber.StatusConflict).JSON(fiber.Map{"error": e, "status": StatusOf(j)})
+	}
+	ctx, cancel := storeCtx(c)
+	defer cancel()
+	body, err := a.p.Store.Result(ctx, j.ID)
+	if errors.Is(err, jobstore.ErrNotFound) {
+		return newError(fiber.StatusNotFound, "not_found", "the result has expired")
+	}
+	if err != nil {
+		return err
+	}
+	format := j.Format
+	if format == "" {
+		format = "markdown"
+	}
+	if c.Query("download") != "" && c.Query("download") != "0" {
+		f := assemble.Formats[format]
+		c.Set(fiber.HeaderContentType, f.ContentType)
+		c.Set(fiber.HeaderContentDisposition, contentDisposition(resultName(j.Filename, f.Ext)))
+		return c.Send(body)
+	}
+	if format == "markdown" {
+		return c.JSON(fiber.Map{"markdown": string(body), "filename": j.Filename, "format": format})
+	}
+	pages, err := a.p.Store.Pages(ctx, j.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"markdown": assemble.Markdown(toAssemble(pages)), "filename": j.Filename, "format": format, "content": string(body)})
+}
+
+func toAssemble(pages []jobstore.PageResult) []assemble.Page {
+	out := make([]assemble.Page, len(pages))
+	for i, p := range pages {
+		out[i] = assemble.Page(p)
+	}
+	return out
+}
+
+func (a *App) listJobs(c *fiber.Ctx) error {
+	limit := c.QueryInt("limit", 50)
+	if limit < 1 || limit > 1000 {
+		return newError(fiber.StatusBadRequest, "bad_request", "limit must be between 1 and 1000")
+	}
+	status := c.Query("status")
+	if status != "" && !slices.Contains(statuses, status) {
+		return newError(fiber.StatusBadRequest, "bad_request", "status must be one of "+strings.Join(statuses, ", "))
+	}
+	ctx, cancel := storeCtx(c)
+	defer cancel()
+	jobs, err := a.p.Store.List(ctx, limit, status)
+	if err != nil {
+		return err
+	}
+	out := make([]Status, len(jobs))
+	for i, j := range jobs {
+		out[i] = StatusOf(j)
+	}
+	return c.JSON(fiber.Map{"jobs": out, "count": len(out)})
+}
+
+var statuses = []string{jobstore.StatusQueued, jobstore.StatusProcessing, jobstore.StatusCompleted, jobstore.StatusFailed, jobstore.StatusCancelled}
+
+func (a *App) jobPages(c *fiber.Ctx) error {
+	j, err := a.getJob(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := storeCtx(c)
+	defer cancel()
+	pages, err := a.p.Store.Pages(ctx, j.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"job_id": j.ID, "status": j.Status, "total_pages": j.TotalPages, "pages": pages})
+}
+
+func (a *App) jobPage(c *fiber.Ctx) error {
+	j, err := a.getJob(c)
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(c.Params("n"))
+	if err != nil || n < 1 {
+		return newError(fiber.StatusBadRequest, "bad_request", "page must be a positive number")
+	}
+	ctx, cancel := storeCtx(c)
+	defer cancel()
+	p, err := a.p.Store.Page(ctx, j.ID, n)
+	if errors.Is(err, jobstore.ErrNotFound) {
+		return newError(fiber.StatusNotFound, "not_found", "page not read yet or out of range")
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(p)
+}
+
+func (a *App) cancelJob(c *fiber.Ctx) error {
+	j, err := a.getJob(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := storeCtx(c)
+	defer cancel()
+	if !jobstore.Final(j.Status) {
+		moved, err := a.p.Store.Finish(ctx, j.ID, jobstore.StatusCancelled, "cancelled by request", nil)
+		if err != nil {
+			return err
+		}
+		if moved {
+			_ = publishJSON(a.p.Publisher, messages.StreamFinished, messages.JobFinished{V: messages.Version, JobID: j.ID, Status: jobstore.StatusCancelled})
+		}
+	}
+	j, err = a.p.Store.Get(ctx, j.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(StatusOf(j))
+}
+
+func (a *App) readyz(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), time.Second)
+	defer cancel()
+	checks := fiber.Map{}
+	ready := true
+	if err := a.p.Store.Client().Ping(ctx).Err(); err != nil {
+		checks["redis"], ready = err.Error(), false
+	} else {
+		checks["redis"] = "ok"
+	}
+	if a.p.Ready != nil {
+		for name, err := range a.p.Ready(ctx) {
+			if err != nil {
+				checks[name], ready = err.Error(), false
+			} else {
+				checks[name] = "ok"
+			}
+		}
+	}
+	status := fiber.StatusOK
+	if !ready {
+		status = fiber.StatusServiceUnavailable
+	}
+	return c.Status(status).JSON(fiber.Map{"ready": ready, "checks": checks})
+}
+
+// isRedisDown recognises errors of an unreachable store.
+func isRedisDown(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, context.DeadlineExceeded) ||
+		strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "EOF")
+}

@@ -1,0 +1,255 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"path"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/uuid"
+
+	"github.com/docparse/docparse/jobstore"
+	"github.com/docparse/docparse/messages"
+	"github.com/docparse/docparse/stages/assemble"
+	"github.com/docparse/docparse/stages/render"
+)
+
+// formFields are the multipart fields an upload may carry; anything else is
+// a client mistake worth a 400 rather than silence.
+var formFields = []string{"file", "accuracy_mode", "output_format", "password"}
+
+// upload is a validated submission.
+type upload struct {
+	filename string
+	data     []byte
+	mode     string
+	format   string
+	password string
+}
+
+func (a *App) parseUpload(c *fiber.Ctx) (upload, error) {
+	form, err := c.MultipartForm()
+	if err != nil {
+		if errors.Is(err, fiber.ErrRequestEntityTooLarge) {
+			return upload{}, a.tooLarge()
+		}
+		return upload{}, newError(fiber.StatusBadRequest, "bad_request", "expected a multipart/form-data body with a file field")
+	}
+	for name := range form.Value {
+		if !slices.Contains(formFields, name) {
+			return upload{}, newError(fiber.StatusBadRequest, "unknown_field", fmt.Sprintf("unknown form field %q (allowed: %s)", name, strings.Join(formFields, ", ")))
+		}
+	}
+	for name := range form.File {
+		if name != "file" {
+			return upload{}, newError(fiber.StatusBadRequest, "unknown_field", fmt.Sprintf("unknown file field %q: send the document as \"file\"", name))
+		}
+	}
+	u := upload{mode: a.p.DefaultMode, format: a.p.DefaultFormat}
+	if err := u.readOptions(form.Value); err != nil {
+		return u, err
+	}
+	files := form.File["file"]
+	if len(files) != 1 {
+		return u, newError(fiber.StatusBadRequest, "missing_file", "send exactly one document in the file field")
+	}
+	if files[0].Size > int64(a.p.MaxUploadMB)<<20 {
+		return u, a.tooLarge()
+	}
+	if u.data, err = readFile(files[0]); err != nil {
+		return u, err
+	}
+	u.filename = SafeFilename(files[0].Filename)
+	return u, u.checkContent()
+}
+
+func (a *App) tooLarge() error {
+	return newError(fiber.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the upload exceeds MAX_UPLOAD_MB (%d MB)", a.p.MaxUploadMB))
+}
+
+func (u *upload) readOptions(values map[string][]string) error {
+	get := func(name string) string {
+		if v := values[name]; len(v) > 0 {
+			return strings.TrimSpace(v[0])
+		}
+		return ""
+	}
+	if m := get("accuracy_mode"); m != "" {
+		u.mode = m
+	}
+	if f := get("output_format"); f != "" {
+		u.format = f
+	}
+	u.password = get("password")
+	if !slices.Contains(messages.Modes, u.mode) {
+		return newError(fiber.StatusBadRequest, "invalid_accuracy_mode", fmt.Sprintf("accuracy_mode %q: allowed values are %s", u.mode, strings.Join(messages.Modes, ", ")))
+	}
+	if _, ok := assemble.Formats[u.format]; !ok {
+		return newError(fiber.StatusBadRequest, "invalid_output_format", fmt.Sprintf("output_format %q: allowed values are %s", u.format, strings.Join(assemble.FormatNames, ", ")))
+	}
+	return nil
+}
+
+func readFile(fh *multipart.FileHeader) ([]byte, error) {
+	f, err := fh.Open()
+	if err != nil {
+		return nil, fmt.Errorf("open upload: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fmt.Errorf("read upload: %w", err)
+	}
+	return b, nil
+}
+
+// checkContent judges the file by its bytes, never by its name.
+func (u *upload) checkContent() error {
+	if len(u.data) == 0 {
+		return newError(fiber.StatusBadRequest, "empty_file", "the uploaded file is empty")
+	}
+	if !render.IsPDF(u.data) {
+		return newError(fiber.StatusUnsupportedMediaType, "unsupported_media_type", "the file is not a PDF (judged by its content)")
+	}
+	return nil
+}
+
+// SafeFilename keeps the base name of what a client sent, as valid UTF-8
+// without control characters or path parts, so it can be stored, logged and
+// returned in headers safely.
+func SafeFilename(name string) string {
+	name = strings.ToValidUTF8(name, "\uFFFD")
+	name = strings.ReplaceAll(name, "\\", "/")
+	name = path.Base(name)
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(name)
+	if name == "" || name == "." || name == "/" || name == ".." {
+		name = "document.pdf"
+	}
+	for len(name) > 200 {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	return name
+}
+
+// contentDisposition names a download with an ASCII fallback and the UTF-8
+// name per RFC 6266.
+func contentDisposition(name string) string {
+	ascii := strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e || r == '"' || r == '\\' || r == ';' {
+			return '_'
+		}
+		return r
+	}, name)
+	return fmt.Sprintf(`attachment; filename="%s"; filename*=UTF-8''%s`, ascii, pathEscape(name))
+}
+
+func pathEscape(s string) string {
+	var b strings.Builder
+	for _, c := range []byte(s) {
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+func resultName(filename, ext string) string {
+	base := strings.TrimSuffix(filename, path.Ext(filename))
+	if base == "" {
+		base = "document"
+	}
+	return base + ext
+}
+
+// submit stores the job and publishes it to split.
+func (a *App) submit(c *fiber.Ctx) (jobstore.Job, error) {
+	u, err := a.parseUpload(c)
+	if err != nil {
+		return jobstore.Job{}, err
+	}
+	j := jobstore.Job{ID: uuid.NewString(), Filename: u.filename, Mode: u.mode, Format: u.format, Password: u.password}
+	ctx, cancel := storeCtx(c)
+	defer cancel()
+	if err := a.p.Store.Create(ctx, j, u.data); err != nil {
+		return j, err
+	}
+	if err := publishJSON(a.p.Publisher, messages.StreamJobs, messages.JobSubmitted{V: messages.Version, JobID: j.ID}); err != nil {
+		return j, err
+	}
+	return a.p.Store.Get(ctx, j.ID)
+}
+
+func publishJSON(pub message.Publisher, topic string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return pub.Publish(topic, message.NewMessage(watermill.NewUUID(), b))
+}
+
+func (a *App) processAsync(c *fiber.Ctx) error {
+	j, err := a.submit(c)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{
+		"job_id": j.ID, "status": j.Status, "message": "job queued",
+		"status_url": "/v1/jobs/" + j.ID + "/status", "result_url": "/v1/jobs/" + j.ID + "/result",
+	})
+}
+
+func (a *App) processSync(c *fiber.Ctx) error {
+	j, err := a.submit(c)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(a.p.SyncTimeout)
+	for time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		ctx, cancel := storeCtx(c)
+		j, err = a.p.Store.Get(ctx, j.ID)
+		cancel()
+		if err != nil && !isRedisDown(err) {
+			return err
+		}
+		if jobstore.Final(j.Status) {
+			break
+		}
+	}
+	switch j.Status {
+	case jobstore.StatusCompleted:
+		return a.resultOf(c, j)
+	case jobstore.StatusFailed, jobstore.StatusCancelled:
+		return c.Status(fiber.StatusUnprocessableEntity).JSON(fiber.Map{"error": newError(fiber.StatusUnprocessableEntity, "job_"+j.Status, strOr(j.Error, "job "+j.Status)), "status": StatusOf(j)})
+	}
+	return c.Status(fiber.StatusGatewayTimeout).JSON(fiber.Map{
+		"error":  newError(fiber.StatusGatewayTimeout, "timeout", "the job did not finish within SYNC_TIMEOUT; it goes on"),
+		"job_id": j.ID, "status_url": "/v1/jobs/" + j.ID + "/status", "result_url": "/v1/jobs/" + j.ID + "/result",
+	})
+}
+
+func strOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

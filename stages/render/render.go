@@ -1,0 +1,231 @@
+// Package render opens a PDF with MuPDF (go-fitz), renders its pages to
+// images within a pixel cap, and measures the cheap page features that
+// routing needs while each page is open.
+package render
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"math"
+	"regexp"
+	"strings"
+
+	"github.com/gen2brain/go-fitz"
+
+	"github.com/docparse/docparse/messages"
+	"github.com/docparse/docparse/stages/textlayer"
+)
+
+// Errors that fail a job with a message its user can act on.
+var (
+	ErrEncrypted  = errors.New("the PDF is encrypted: send its password in the password field")
+	ErrBadPDF     = errors.New("the file is not a readable PDF (corrupt or truncated)")
+	ErrNoPages    = errors.New("the PDF has no readable pages (empty, corrupt or truncated)")
+	ErrTruncated  = errors.New("the PDF is truncated: its end-of-file marker is missing")
+	ErrPageRender = errors.New("a page could not be rendered")
+)
+
+// Options control rendering.
+type Options struct {
+	DPI         float64 // default 144
+	MaxPixels   int     // cap on width×height, so a poster-sized page cannot blow memory
+	MinSide     int     // tiny pages are scaled up so OCR has pixels to read
+	Format      string  // png or jpeg
+	JPEGQuality int
+}
+
+func (o Options) withDefaults() Options {
+	if o.DPI <= 0 {
+		o.DPI = 144
+	}
+	if o.MaxPixels <= 0 {
+		o.MaxPixels = 6_000_000
+	}
+	if o.MinSide <= 0 {
+		o.MinSide = 256
+	}
+	if o.Format == "" {
+		o.Format = "png"
+	}
+	if o.JPEGQuality <= 0 {
+		o.JPEGQuality = 90
+	}
+	return o
+}
+
+// Doc is an open PDF. It is not safe for concurrent use: MuPDF serialises a
+// document's pages anyway, so parallelism comes from several Docs.
+type Doc struct {
+	f        *fitz.Document
+	opts     Options
+	pages    int
+	formDoc  int
+	rawBytes int
+}
+
+// Open parses a PDF held in memory. A PDF that needs a password must have been
+// decrypted before (see Decrypt).
+func Open(pdf []byte, opts Options) (d *Doc, err error) {
+	if !IsPDF(pdf) {
+		return nil, ErrBadPDF
+	}
+	// MuPDF repairs a cut-off file silently and would read only what is left;
+	// a missing %%EOF tells the user their upload is incomplete instead.
+	if !bytes.Contains(pdf[max(0, len(pdf)-4096):], []byte("%%EOF")) {
+		return nil, ErrTruncated
+	}
+	f, err := fitz.NewFromMemory(pdf)
+	if err != nil {
+		if f != nil {
+			_ = f.Close()
+		}
+		if errors.Is(err, fitz.ErrNeedsPassword) {
+			return nil, ErrEncrypted
+		}
+		return nil, fmt.Errorf("%w: %v", ErrBadPDF, err)
+	}
+	n := f.NumPage()
+	if n <= 0 {
+		_ = f.Close()
+		return nil, ErrNoPages
+	}
+	return &Doc{f: f, opts: opts.withDefaults(), pages: n, formDoc: countWidgets(pdf), rawBytes: len(pdf)}, nil
+}
+
+// IsPDF reports whether b starts like a PDF (the header may follow some junk
+// within the first kilobyte, as readers allow).
+func IsPDF(b []byte) bool {
+	head := b[:min(len(b), 1024)]
+	return bytes.Contains(head, []byte("%PDF-"))
+}
+
+// Pages is the page count.
+func (d *Doc) Pages() int { return d.pages }
+
+// Close frees MuPDF's memory for the document.
+func (d *Doc) Close() { _ = d.f.Close() }
+
+// Page is one rendered page.
+type Page struct {
+	Number    int // 1-based
+	Image     []byte
+	MIME      string
+	Width     int
+	Height    int
+	Features  messages.Features
+	TextLayer string // Markdown of the text layer when it can be trusted
+}
+
+// Measure reads a page's text layer and features without rendering it.
+func (d *Doc) Measure(n int) (Page, error) {
+	idx := n - 1
+	bound, err := d.f.Bound(idx)
+	if err != nil {
+		return Page{}, fmt.Errorf("%w: page %d: %v", ErrPageRender, n, err)
+	}
+	w, h := float64(bound.Dx()), float64(bound.Dy())
+	html, err := d.f.HTML(idx, false)
+	if err != nil {
+		return Page{}, fmt.Errorf("%w: page %d text: %v", ErrPageRender, n, err)
+	}
+	tl := textlayer.FromHTML(html, w, h)
+	links, _ := d.f.Links(idx)
+	f := messages.Features{
+		Width: w, Height: h,
+		TextChars: tl.Chars, TextWords: tl.Words, BadGlyphs: tl.BadGlyphs,
+		MathGlyphs: tl.MathGlyphs, ImageArea: tl.ImageArea,
+		Drawings:    d.drawings(idx),
+		Annotations: len(links),
+		FormFields:  d.formDoc,
+		TextTrusted: tl.Trusted,
+	}
+	p := Page{Number: n, Features: f}
+	if tl.Trusted {
+		p.TextLayer = tl.Markdown
+		p.Features.TextLayerBytes = len(tl.Markdown)
+	}
+	return p, nil
+}
+
+// Render draws page n (1-based) into p's image.
+func (d *Doc) Render(p *Page) error {
+	dpi := d.dpiFor(p.Features.Width, p.Features.Height)
+	img, err := d.f.ImageDPI(p.Number-1, dpi)
+	if err != nil {
+		return fmt.Errorf("%w: page %d: %v", ErrPageRender, p.Number, err)
+	}
+	data, mime, err := Encode(img, d.opts.Format, d.opts.JPEGQuality)
+	if err != nil {
+		return fmt.Errorf("encode page %d: %w", p.Number, err)
+	}
+	p.Image, p.MIME = data, mime
+	p.Width, p.Height = img.Bounds().Dx(), img.Bounds().Dy()
+	return nil
+}
+
+// dpiFor keeps the rendered page within MaxPixels, and scales tiny pages up
+// to MinSide pixels on their short side.
+func (d *Doc) dpiFor(wPt, hPt float64) float64 {
+	dpi := d.opts.DPI
+	if wPt <= 0 || hPt <= 0 {
+		return dpi
+	}
+	px := func(dpi float64) (float64, float64) { return wPt * dpi / 72, hPt * dpi / 72 }
+	w, h := px(dpi)
+	if short := math.Min(w, h); short < float64(d.opts.MinSide) {
+		dpi *= float64(d.opts.MinSide) / short
+		w, h = px(dpi)
+	}
+	if w*h > float64(d.opts.MaxPixels) {
+		dpi *= math.Sqrt(float64(d.opts.MaxPixels) / (w * h))
+	}
+	return dpi
+}
+
+// Encode turns a rendered page into PNG or JPEG bytes.
+func Encode(img image.Image, format string, quality int) ([]byte, string, error) {
+	var buf bytes.Buffer
+	if format == "jpeg" {
+		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
+			return nil, "", fmt.Errorf("jpeg: %w", err)
+		}
+		return buf.Bytes(), "image/jpeg", nil
+	}
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(&buf, img); err != nil {
+		return nil, "", fmt.Errorf("png: %w", err)
+	}
+	return buf.Bytes(), "image/png", nil
+}
+
+var (
+	symbolBlock = regexp.MustCompile(`(?s)<symbol.*?</symbol>|<clipPath.*?</clipPath>|<defs>.*?</defs>`)
+	strokePath  = regexp.MustCompile(`<path[^>]*(stroke=|fill=)`)
+)
+
+// drawings counts vector paths drawn on the page (rules, table borders, boxes),
+// leaving out glyph outlines and clip paths, which MuPDF's SVG output keeps in
+// symbol, clipPath and defs blocks.
+func (d *Doc) drawings(idx int) int {
+	svg, err := d.f.SVG(idx)
+	if err != nil {
+		return 0
+	}
+	svg = symbolBlock.ReplaceAllString(svg, "")
+	return len(strokePath.FindAllStringIndex(svg, -1))
+}
+
+// countWidgets counts form-field widgets in the file. go-fitz does not expose
+// per-page annotations, so forms are measured for the document as a whole and
+// every page of a form document carries the count: routing treats the
+// document as a form.
+func countWidgets(pdf []byte) int {
+	if !bytes.Contains(pdf, []byte("/AcroForm")) {
+		return 0
+	}
+	return strings.Count(string(pdf), "/Widget")
+}
