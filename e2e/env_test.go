@@ -69,7 +69,9 @@ type envOpts struct {
 func newEnv(t *testing.T, o envOpts) *env {
 	t.Helper()
 	e := &env{redis: redistest.Start(t)}
-	e.rdb = e.redis.Client(t)
+	// Every subscriber holds a pooled connection in a blocking read.
+	e.rdb = redis.NewClient(&redis.Options{Addr: e.redis.Addr(), PoolSize: 128})
+	t.Cleanup(func() { _ = e.rdb.Close() })
 	e.store = jobstore.New(e.rdb, time.Hour)
 	engines := map[string]read.Engine{}
 	if o.local {

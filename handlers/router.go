@@ -83,7 +83,7 @@ func NewWorker(p Params) (*Worker, error) {
 	if p.Logger == nil {
 		p.Logger = slog.Default()
 	}
-	wlog := watermill.NewSlogLoggerWithLevelMapping(p.Logger, map[slog.Level]slog.Level{slog.LevelInfo: slog.LevelDebug})
+	wlog := newWatermillLogger(p.Logger)
 	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: p.CloseTimeout}, wlog)
 	if err != nil {
 		return nil, fmt.Errorf("new router: %w", err)

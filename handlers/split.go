@@ -40,8 +40,11 @@ func (w *Worker) split(msg *message.Message) error {
 		return nil
 	}
 	doc, err := w.openDoc(ctx, job)
-	if err != nil {
+	if inputError(err) {
 		return w.failJob(ctx, log, job.ID, err)
+	}
+	if err != nil {
+		return err
 	}
 	defer w.docs.put(job.ID, doc)
 	if m.FromPage == 0 {
@@ -149,6 +152,17 @@ func (w *Worker) renderPage(ctx context.Context, job jobstore.Job, doc *render.D
 		out.ImageKey, out.MIME = key, page.MIME
 	}
 	return Publish(w.pub, messages.StreamPages, out)
+}
+
+// inputError tells a problem of the upload itself, which fails its job, from
+// a passing one (Redis away, shutdown), which is retried.
+func inputError(err error) bool {
+	for _, e := range []error{render.ErrBadPDF, render.ErrEncrypted, render.ErrNoPages, render.ErrTruncated, render.ErrWrongPassword, render.ErrPageRender} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 // failJob ends a job whose input cannot be processed. The message is

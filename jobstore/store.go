@@ -173,7 +173,8 @@ local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return 0 end
 if st ~= 'queued' and st ~= 'processing' then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'processing', 'total_pages', ARGV[1])
-redis.call('HSETNX', KEYS[1], 'started_at', ARGV[2])
+local started = redis.call('HGET', KEYS[1], 'started_at')
+if not started or started == '' then redis.call('HSET', KEYS[1], 'started_at', ARGV[2]) end
 return 1`)
 
 // Start moves a queued job to processing with its page count. It reports
