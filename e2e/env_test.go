@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -179,25 +180,37 @@ func (e *env) submit(t testing.TB, name string, opts map[string]string) string {
 
 // expectedPages renders a PDF the way split does and returns, per page, the
 // identity the simulator gives that image, plus the features of each page.
+// Results are cached: several tests ask about the same documents.
 func expectedPages(t testing.TB, name string) ([]string, []messages.Features) {
 	t.Helper()
+	if v, ok := expectedCache.Load(name); ok {
+		e := v.(expected)
+		return e.ids, e.feats
+	}
 	b, err := os.ReadFile(pdfPath(t, name))
 	require.NoError(t, err)
 	doc, err := render.Open(b, renderOpts)
 	require.NoError(t, err)
 	defer doc.Close()
-	ids := make([]string, doc.Pages())
-	feats := make([]messages.Features, doc.Pages())
+	e := expected{ids: make([]string, doc.Pages()), feats: make([]messages.Features, doc.Pages())}
 	for n := 1; n <= doc.Pages(); n++ {
-		p, err := doc.Measure(n)
+		p, err := doc.Measure(n, true)
 		require.NoError(t, err)
 		require.NoError(t, doc.Render(&p))
-		ids[n-1], err = ocrsim.ImageID(p.Image)
+		e.ids[n-1], err = ocrsim.ImageID(p.Image)
 		require.NoError(t, err)
-		feats[n-1] = p.Features
+		e.feats[n-1] = p.Features
 	}
-	return ids, feats
+	expectedCache.Store(name, e)
+	return e.ids, e.feats
 }
+
+type expected struct {
+	ids   []string
+	feats []messages.Features
+}
+
+var expectedCache sync.Map
 
 func isAPIError(err error, status int) bool {
 	var ae *client.Error

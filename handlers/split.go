@@ -135,7 +135,7 @@ func (w *Worker) waitForRoom(ctx context.Context, jobID string) (bool, error) {
 }
 
 func (w *Worker) renderPage(ctx context.Context, job jobstore.Job, doc *render.Doc, n int) error {
-	page, err := doc.Measure(n)
+	page, err := doc.Measure(n, route.NeedsDrawings(job.Mode))
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ func FuzzOpen(f *testing.F) {
 			return
 		}
 		defer doc.Close()
-		p, err := doc.Measure(1)
+		p, err := doc.Measure(1, true)
 		if err != nil {
 			return
 		}

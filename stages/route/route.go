@@ -68,3 +68,9 @@ func NeedsImage(d Decision, f messages.Features, local bool) bool {
 	}
 	return !(local && f.TextTrusted)
 }
+
+// NeedsDrawings reports whether Decide looks at a page's vector drawings in
+// this mode; counting them costs about as much as rendering the page.
+func NeedsDrawings(mode string) bool {
+	return mode != messages.ModeFast && mode != messages.ModeAccurate
+}
