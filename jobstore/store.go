@@ -369,6 +369,8 @@ func (s *Store) Cleanup(ctx context.Context, cutoff time.Time) (int, error) {
 // Delete removes a job and all its keys.
 func (s *Store) Delete(ctx context.Context, id string) error {
 	pages, _ := s.rdb.HKeys(ctx, pagesKey(id)).Result()
+	inflight, _ := s.rdb.SMembers(ctx, inflightKey(id)).Result()
+	pages = append(pages, inflight...)
 	keys := []string{jobKey(id), pagesKey(id), pdfKey(id), resultKey(id), inflightKey(id)}
 	for _, p := range pages {
 		n, _ := strconv.Atoi(p)

@@ -8,11 +8,14 @@ import (
 	"fmt"
 	"html"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/extension"
 	gmhtml "github.com/yuin/goldmark/renderer/html"
+
+	"github.com/docparse/docparse/stages/textlayer"
 )
 
 // Formats users may ask for, with their Content-Type and file extension.
@@ -66,8 +69,31 @@ func Markdown(pages []Page) string {
 	return b.String()
 }
 
+// dropFurniture removes running headers, footers and page numbers from the
+// pages read from the text layer. OCR models leave such furniture out
+// themselves (Nanonets tags page numbers), but the text layer has it all.
+func dropFurniture(pages []Page) []Page {
+	var idx []int
+	var texts []string
+	for i, p := range pages {
+		if p.Reader == "textlayer" && p.Error == "" {
+			idx = append(idx, i)
+			texts = append(texts, p.Markdown)
+		}
+	}
+	if len(idx) < 2 {
+		return pages
+	}
+	out := slices.Clone(pages)
+	for k, text := range textlayer.DropFurniture(texts) {
+		out[idx[k]].Markdown = text
+	}
+	return out
+}
+
 // Render writes the document in format.
 func Render(format, filename string, pages []Page) ([]byte, error) {
+	pages = dropFurniture(pages)
 	md := Markdown(pages)
 	switch format {
 	case "markdown", "":

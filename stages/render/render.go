@@ -12,7 +12,6 @@ import (
 	"image/png"
 	"math"
 	"regexp"
-	"strings"
 
 	"github.com/gen2brain/go-fitz"
 
@@ -60,11 +59,10 @@ func (o Options) withDefaults() Options {
 // Doc is an open PDF. It is not safe for concurrent use: MuPDF serialises a
 // document's pages anyway, so parallelism comes from several Docs.
 type Doc struct {
-	f        *fitz.Document
-	opts     Options
-	pages    int
-	formDoc  int
-	rawBytes int
+	f      *fitz.Document
+	opts   Options
+	pages  int
+	annots map[int]annotCounts
 }
 
 // Open parses a PDF held in memory. A PDF that needs a password must have been
@@ -93,7 +91,7 @@ func Open(pdf []byte, opts Options) (d *Doc, err error) {
 		_ = f.Close()
 		return nil, ErrNoPages
 	}
-	return &Doc{f: f, opts: opts.withDefaults(), pages: n, formDoc: countWidgets(pdf), rawBytes: len(pdf)}, nil
+	return &Doc{f: f, opts: opts.withDefaults(), pages: n, annots: countAnnotations(pdf)}, nil
 }
 
 // IsPDF reports whether b starts like a PDF (the header may follow some junk
@@ -136,12 +134,13 @@ func (d *Doc) Measure(n int, withDrawings bool) (Page, error) {
 	}
 	tl := textlayer.FromHTML(html, w, h)
 	links, _ := d.f.Links(idx)
+	ac := d.annots[n]
 	f := messages.Features{
 		Width: w, Height: h,
 		TextChars: tl.Chars, TextWords: tl.Words, BadGlyphs: tl.BadGlyphs,
 		MathGlyphs: tl.MathGlyphs, ImageArea: tl.ImageArea,
-		Annotations: len(links),
-		FormFields:  d.formDoc,
+		Annotations: max(len(links), ac.annots),
+		FormFields:  ac.widgets,
 		TextTrusted: tl.Trusted,
 	}
 	if withDrawings {
@@ -227,17 +226,6 @@ func (d *Doc) drawings(idx int) int {
 	}
 	svg = symbolBlock.ReplaceAllString(svg, "")
 	return len(strokePath.FindAllStringIndex(svg, -1))
-}
-
-// countWidgets counts form-field widgets in the file. go-fitz does not expose
-// per-page annotations, so forms are measured for the document as a whole and
-// every page of a form document carries the count: routing treats the
-// document as a form.
-func countWidgets(pdf []byte) int {
-	if !bytes.Contains(pdf, []byte("/AcroForm")) {
-		return 0
-	}
-	return strings.Count(string(pdf), "/Widget")
 }
 
 // grayOf returns img as a grayscale image when every pixel is gray.

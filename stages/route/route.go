@@ -8,10 +8,14 @@ import "github.com/docparse/docparse/messages"
 // Thresholds, measured on ../shared/pdfs (see route_test.go for the values).
 const (
 	// TableDrawings is the number of vector paths from which a page likely holds
-	// a ruled table or a diagram whose layout plain OCR would lose.
-	TableDrawings = 12
-	// MathGlyphs is the number of math-like glyphs from which a page is formula-heavy.
-	MathGlyphs = 8
+	// a ruled table or a diagram whose layout plain OCR would lose. Plain text
+	// pages draw a few rules and bullets (up to 20 on ../shared/pdfs).
+	TableDrawings = 40
+	// MathGlyphs is the number of math-like glyphs from which a page may be
+	// formula-heavy, and MathShare the share of its characters they must make:
+	// a table of contents with a few symbols is not a page of formulas.
+	MathGlyphs = 10
+	MathShare  = 0.03
 	// ScanImageArea is the image coverage from which a page without a usable
 	// text layer is a scan.
 	ScanImageArea = 0.5
@@ -43,7 +47,7 @@ func Decide(mode string, f messages.Features) Decision {
 	switch {
 	case f.FormFields > 0:
 		return Decision{messages.EngineNanonets, "form fields"}
-	case f.MathGlyphs >= MathGlyphs:
+	case formulas(f):
 		return Decision{messages.EngineNanonets, "formulas"}
 	case f.Drawings >= TableDrawings && !scan(f):
 		return Decision{messages.EngineNanonets, "tables or ruled layout"}
@@ -53,6 +57,10 @@ func Decide(mode string, f messages.Features) Decision {
 		return Decision{messages.EngineDeepSeek, "plain scan"}
 	}
 	return Decision{messages.EngineDeepSeek, "plain text"}
+}
+
+func formulas(f messages.Features) bool {
+	return f.MathGlyphs >= MathGlyphs && float64(f.MathGlyphs) >= MathShare*float64(max(f.TextChars, 1))
 }
 
 func scan(f messages.Features) bool {
