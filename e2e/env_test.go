@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"cmp"
 	"context"
 	"errors"
 
@@ -65,6 +66,7 @@ type envOpts struct {
 	allowPartial bool
 	maxRetries   int
 	workers      int // 0: API only
+	syncTimeout  time.Duration
 }
 
 func newEnv(t *testing.T, o envOpts) *env {
@@ -111,7 +113,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 	pub, err := handlers.NewPublisher(e.rdb, 0, watermill.NopLogger{})
 	require.NoError(t, err)
 	app := httpapi.New(httpapi.Params{Store: e.store, Publisher: pub, Logger: logger, DefaultMode: "balanced",
-		DefaultFormat: "markdown", MaxUploadMB: 50, SyncTimeout: 20 * time.Second})
+		DefaultFormat: "markdown", MaxUploadMB: 50, SyncTimeout: cmp.Or(o.syncTimeout, 20*time.Second)})
 	port := freePort(t)
 	go func() { _ = app.Listen(ctx, "127.0.0.1:"+strconv.Itoa(port), 5*time.Second); done <- struct{}{} }()
 	e.api = client.New("http://127.0.0.1:"+strconv.Itoa(port), "")
