@@ -46,8 +46,11 @@ func TestPipelineDocuments(t *testing.T) {
 		t.Run(tc.file, func(t *testing.T) {
 			ids, _ := expectedPages(t, tc.file)
 			require.Len(t, ids, tc.pages)
+			start := time.Now()
 			id := e.submit(t, tc.file, nil)
 			st, seen := e.waitDone(t, id, 2*time.Minute)
+			elapsed := time.Since(start)
+			t.Logf("%s: %d pages, upload to completed in %s (%.1f pages/s)", tc.file, tc.pages, elapsed.Round(time.Millisecond), float64(tc.pages)/elapsed.Seconds())
 			require.Equal(t, "completed", st.Status, "error: %v", st.Error)
 			require.Equal(t, tc.pages, st.Progress.TotalPages)
 			require.Equal(t, tc.pages, st.Progress.CurrentPage)
