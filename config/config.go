@@ -56,6 +56,11 @@ type Config struct {
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"30s"`
 	ClaimAfter      time.Duration `env:"CLAIM_AFTER" envDefault:"0s"` // 0: derived from OCR_TIMEOUT
 	StreamMaxLen    int64         `env:"STREAM_MAXLEN" envDefault:"0"`
+	HeartbeatTTL    time.Duration `env:"HEARTBEAT_TTL" envDefault:"10s"` // a dead worker's messages are claimed after 1.5x this
+
+	// MetricsAddr is where `docparse worker` serves /metrics and /healthz;
+	// empty turns it off. `docparse api` serves /metrics on the API port.
+	MetricsAddr string `env:"METRICS_ADDR" envDefault:":9090"`
 
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"text"`

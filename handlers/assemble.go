@@ -11,7 +11,9 @@ import (
 
 	"github.com/docparse/docparse/jobstore"
 	"github.com/docparse/docparse/messages"
+	"github.com/docparse/docparse/metrics"
 	"github.com/docparse/docparse/stages/assemble"
+	"github.com/docparse/docparse/stats"
 )
 
 // assemble records a page once and, when the last page lands, writes the
@@ -35,6 +37,8 @@ func (w *Worker) assemble(msg *message.Message) error {
 	}
 	if !prog.New {
 		log.Debug("duplicate page ignored")
+	} else {
+		w.countPage(ctx, log, m)
 	}
 	if jobstore.Final(prog.Status) || prog.Total == 0 || prog.Done < prog.Total {
 		return nil
@@ -72,6 +76,20 @@ func (w *Worker) finishJob(ctx context.Context, log *slog.Logger, id string) err
 	if err != nil || !moved {
 		return err
 	}
+	metrics.JobsTotal.WithLabelValues(status).Inc()
 	log.Info("job finished", slog.String("status", status), slog.Int("pages", len(pages)), slog.Int("failed_pages", len(failed)))
 	return Publish(w.pub, messages.StreamFinished, messages.JobFinished{V: messages.Version, JobID: id, Status: status, Error: errMsg})
+}
+
+// countPage feeds a newly recorded page to Prometheus and to the dashboard's
+// per-minute series. A lost stats write costs a chart point, not the page.
+func (w *Worker) countPage(ctx context.Context, log *slog.Logger, m messages.PageDone) {
+	outcome := metrics.OutcomeOK
+	if m.Error != "" {
+		outcome = metrics.OutcomeFailed
+	}
+	metrics.PagesTotal.WithLabelValues(m.Engine, outcome).Inc()
+	if err := stats.RecordPage(ctx, w.p.Redis, m.Engine, m.Seconds, m.Error != ""); err != nil {
+		log.Warn("page stats not recorded", slog.String("error", err.Error()))
+	}
 }

@@ -15,20 +15,27 @@ import (
 type Heartbeat struct {
 	rdb    redis.UniversalClient
 	prefix string
-	every  time.Duration
+	ttl    time.Duration
 	logger *slog.Logger
 }
 
-const heartbeatTTL = 10 * time.Second
+// DefaultHeartbeatTTL is how long a process's heartbeat key outlives its last beat.
+const DefaultHeartbeatTTL = 10 * time.Second
+
+// deadAfter is how long a message must sit unacknowledged before its holder's
+// heartbeat is checked: past one TTL and a half, a missing key means the
+// process is gone rather than between two beats.
+func deadAfter(ttl time.Duration) time.Duration { return 3 * ttl / 2 }
 
 func heartbeatKey(prefix string) string { return "docparse:heartbeat:" + prefix }
 
 // Run beats until ctx ends, then removes the key so a graceful exit is seen at once.
 func (h *Heartbeat) Run(ctx context.Context) {
-	t := time.NewTicker(h.every)
+	// Three beats per TTL, so one slow SET does not make a live process look dead.
+	t := time.NewTicker(h.ttl / 3)
 	defer t.Stop()
 	for {
-		if err := h.rdb.Set(ctx, heartbeatKey(h.prefix), time.Now().Unix(), heartbeatTTL).Err(); err != nil && ctx.Err() == nil {
+		if err := h.rdb.Set(ctx, heartbeatKey(h.prefix), time.Now().Unix(), h.ttl).Err(); err != nil && ctx.Err() == nil {
 			h.logger.Warn("heartbeat failed", slog.String("error", err.Error()))
 		}
 		select {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/docparse/docparse/jobstore"
 	"github.com/docparse/docparse/messages"
+	"github.com/docparse/docparse/metrics"
 	"github.com/docparse/docparse/stages/read"
 )
 
@@ -55,9 +56,14 @@ func (w *Worker) readPage(ctx context.Context, engine string, e read.Engine, m m
 		}
 		page.Image = img
 	}
+	inFlight := metrics.OCRInFlight.WithLabelValues(engine)
+	inFlight.Inc()
 	res, err := e.Read(ctx, page)
+	inFlight.Dec()
 	done.Seconds = time.Since(start).Seconds()
+	metrics.OCRRequestSeconds.WithLabelValues(engine).Observe(done.Seconds)
 	if err != nil {
+		metrics.OCRErrorsTotal.WithLabelValues(engine).Inc()
 		done.Error = err.Error()
 		log.Warn("page read failed", slog.String("error", err.Error()))
 		return done

@@ -20,6 +20,7 @@ import (
 
 	"github.com/docparse/docparse/jobstore"
 	"github.com/docparse/docparse/messages"
+	"github.com/docparse/docparse/metrics"
 	"github.com/docparse/docparse/stages/read"
 	"github.com/docparse/docparse/stages/render"
 )
@@ -66,6 +67,7 @@ type Params struct {
 	StreamMaxLen   int64
 	CloseTimeout   time.Duration
 	HandlerTimeout time.Duration // bound on one non-OCR handler run
+	HeartbeatTTL   time.Duration // a dead process's messages are claimed 1.5 TTL after its last beat; default 10s
 }
 
 // Worker runs the stage consumers of one process.
@@ -95,7 +97,10 @@ func NewWorker(p Params) (*Worker, error) {
 	host, _ := os.Hostname()
 	w := &Worker{p: p, router: router, pub: pub, docs: newDocCache(4),
 		prefix: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), uuid.NewString()[:4])}
-	w.heartbeat = &Heartbeat{rdb: p.Redis, prefix: w.prefix, every: 3 * time.Second, logger: p.Logger}
+	if w.p.HeartbeatTTL <= 0 {
+		w.p.HeartbeatTTL = DefaultHeartbeatTTL
+	}
+	w.heartbeat = &Heartbeat{rdb: p.Redis, prefix: w.prefix, ttl: w.p.HeartbeatTTL, logger: p.Logger}
 	if err := w.addMiddleware(); err != nil {
 		return nil, err
 	}
@@ -108,8 +113,11 @@ func NewWorker(p Params) (*Worker, error) {
 }
 
 func (w *Worker) addMiddleware() error {
-	poison, err := middleware.PoisonQueueWithFilter(w.pub, messages.StreamPoison, func(err error) bool {
-		return !errors.Is(err, errWait)
+	// A passing failure (Redis away, shutdown, OCR server down) is handed
+	// back, never poisoned: poisoning acknowledges the message, and a page
+	// poisoned because Redis blinked would leave its job waiting forever.
+	poison, err := middleware.PoisonQueueWithFilter(detachedPublisher{w.pub}, messages.StreamPoison, func(err error) bool {
+		return !transient(err)
 	})
 	if err != nil {
 		return fmt.Errorf("poison queue: %w", err)
@@ -119,13 +127,18 @@ func (w *Worker) addMiddleware() error {
 		InitialInterval: 200 * time.Millisecond,
 		MaxInterval:     5 * time.Second,
 		Multiplier:      2,
-		Logger:          watermill.NewSlogLogger(w.p.Logger),
+		// The stage's Timeout middleware sits inside Retry and cancels the
+		// message context when an attempt returns: without the reset every
+		// retry ran with a cancelled context and failed at once.
+		ResetContextOnRetry: true,
+		// No Logger: logAttempt logs each failed attempt with its job and page.
 		ShouldRetry: func(rp middleware.RetryParams) bool {
 			var perm errPermanent
-			return !errors.As(rp.Err, &perm) && !errors.Is(rp.Err, errWait)
+			return !errors.As(rp.Err, &perm) && !errors.Is(rp.Err, errWait) && !errors.Is(rp.Err, context.Canceled)
 		},
 	}
-	w.router.AddMiddleware(middleware.Recoverer, poison, retry.Middleware, rejectUndecodable)
+	metrics.AddRouterMetrics(w.router) // first, so it measures whole handlings, retries included
+	w.router.AddMiddleware(middleware.Recoverer, poison, w.logPoisoned, retry.Middleware, w.logAttempt, rejectUndecodable)
 	return nil
 }
 
@@ -144,16 +157,19 @@ func (w *Worker) addStage(stage string, wlog watermill.LoggerAdapter) error {
 	if err != nil {
 		return err
 	}
-	idle := w.p.ClaimIdle
+	idle, dead := w.p.ClaimIdle, deadAfter(w.p.HeartbeatTTL)
 	for i := range n {
 		consumer := fmt.Sprintf("%s~%s-%d", w.prefix, stage, i)
-		cfg := subscriberConfig(w.p.Redis, stage, consumer, idle, claimPolicy(w.p.Redis, idle, 3*heartbeatTTL/2))
+		// redisstream only looks at (and XCLAIMs with MinIdle) messages idle
+		// past MaxIdleTime, so it must be the short dead-process threshold;
+		// claimPolicy keeps messages of live processes until the long limit.
+		cfg := subscriberConfig(w.p.Redis, stage, consumer, min(dead, idle), claimPolicy(w.p.Redis, idle, dead))
 		sub, err := redisstream.NewSubscriber(cfg, wlog)
 		if err != nil {
 			return fmt.Errorf("subscriber %s: %w", consumer, err)
 		}
 		h := w.router.AddConsumerHandler(consumer, StageStream[stage], sub, fn)
-		h.AddMiddleware(middleware.Timeout(timeout))
+		h.AddMiddleware(metrics.StageTimer(stage), middleware.Timeout(timeout))
 	}
 	return nil
 }

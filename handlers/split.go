@@ -11,6 +11,7 @@ import (
 
 	"github.com/docparse/docparse/jobstore"
 	"github.com/docparse/docparse/messages"
+	"github.com/docparse/docparse/metrics"
 	"github.com/docparse/docparse/stages/render"
 	"github.com/docparse/docparse/stages/route"
 )
@@ -173,5 +174,6 @@ func (w *Worker) failJob(ctx context.Context, log *slog.Logger, jobID string, ca
 	if err != nil || !moved {
 		return err
 	}
+	metrics.JobsTotal.WithLabelValues(metrics.OutcomeFailed).Inc()
 	return Publish(w.pub, messages.StreamFinished, messages.JobFinished{V: messages.Version, JobID: jobID, Status: jobstore.StatusFailed, Error: cause.Error()})
 }

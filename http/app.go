@@ -49,8 +49,9 @@ func New(p Params) *App {
 		ReadTimeout:           5 * time.Minute,
 		IdleTimeout:           2 * time.Minute,
 	})
-	a.app.Use(requestid.New())
+	a.app.Use(requestid.New(), a.logRequests)
 	a.routes()
+	a.opsRoutes() // /metrics, /dashboard, /v1/admin: ops.go
 	return a
 }
 

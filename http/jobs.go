@@ -14,6 +14,7 @@ import (
 
 	"github.com/docparse/docparse/jobstore"
 	"github.com/docparse/docparse/messages"
+	"github.com/docparse/docparse/metrics"
 	"github.com/docparse/docparse/stages/assemble"
 )
 
@@ -218,6 +219,7 @@ func (a *App) cancelJob(c *fiber.Ctx) error {
 			return err
 		}
 		if moved {
+			metrics.JobsTotal.WithLabelValues(metrics.OutcomeCancelled).Inc()
 			_ = publishJSON(a.p.Publisher, messages.StreamFinished, messages.JobFinished{V: messages.Version, JobID: j.ID, Status: jobstore.StatusCancelled})
 		}
 	}

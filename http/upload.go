@@ -20,6 +20,7 @@ import (
 
 	"github.com/docparse/docparse/jobstore"
 	"github.com/docparse/docparse/messages"
+	"github.com/docparse/docparse/metrics"
 	"github.com/docparse/docparse/stages/assemble"
 	"github.com/docparse/docparse/stages/render"
 )
@@ -192,6 +193,7 @@ func (a *App) submit(c *fiber.Ctx) (jobstore.Job, error) {
 	if err := a.p.Store.Create(ctx, j, u.data); err != nil {
 		return j, err
 	}
+	metrics.UploadBytesTotal.Add(float64(len(u.data)))
 	if err := publishJSON(a.p.Publisher, messages.StreamJobs, messages.JobSubmitted{V: messages.Version, JobID: j.ID}); err != nil {
 		return j, err
 	}

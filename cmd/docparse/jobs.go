@@ -59,7 +59,7 @@ func jobsCmd() *cobra.Command {
 		}
 		return printJSON(s)
 	}}
-	cmd.AddCommand(list, statusCmd, result, cancel, cleanupCmd())
+	cmd.AddCommand(list, statusCmd, result, cancel, cleanupCmd(), rerunCmd())
 	return cmd
 }
 

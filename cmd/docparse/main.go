@@ -31,7 +31,7 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(apiCmd(), workerCmd(), jobsCmd(), parseCmd(), simCmd(), textlayerCmd())
+	root.AddCommand(apiCmd(), workerCmd(), jobsCmd(), parseCmd(), simCmd(), textlayerCmd(), streamsCmd(), replayCmd(), poisonCmd())
 	return root
 }
 

@@ -77,7 +77,7 @@ func newWorker(cfg config.Config, rdb redis.UniversalClient, logger *slog.Logger
 		Render:     render.Options{DPI: cfg.RenderDPI, MaxPixels: cfg.RenderMaxPixels, Format: cfg.ImageFormat},
 		RangePages: cfg.RangePages, Window: cfg.RenderWindow, ImageTTL: cfg.ImageTTL, ClaimIdle: cfg.ClaimIdle(),
 		AllowPartial: cfg.AllowPartial, MaxPages: cfg.MaxPages, StreamMaxLen: cfg.StreamMaxLen,
-		CloseTimeout: cfg.ShutdownTimeout, HandlerTimeout: time.Minute,
+		CloseTimeout: cfg.ShutdownTimeout, HandlerTimeout: time.Minute, HeartbeatTTL: cfg.HeartbeatTTL,
 	})
 }
 

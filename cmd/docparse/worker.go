@@ -38,7 +38,7 @@ func workerCmd() *cobra.Command {
 				return err
 			}
 			logger.Info("worker started", slog.Any("stages", list), slog.Int("consumers", consumers), slog.String("inference_mode", cfg.InferenceMode))
-			return w.Run(cmd.Context())
+			return runWithMetrics(cmd.Context(), cfg, rdb, logger, w.Run)
 		},
 	}
 	cmd.Flags().StringVar(&stages, "stages", strings.Join(handlers.AllStages, ","), "comma-separated stages to run")
