@@ -3,7 +3,7 @@ GO ?= go
 BIN := bin/docparse
 FUZZTIME ?= 20s
 
-.PHONY: run test build deps vet fuzz bench clean
+.PHONY: run test build deps vet fuzz bench clean check-deploy screenshot soak
 
 run: deps build ## start Redis if needed, then the API and its workers on :1233
 	./scripts/run.sh
@@ -11,6 +11,13 @@ run: deps build ## start Redis if needed, then the API and its workers on :1233
 test: deps vet ## the whole suite against throwaway redis-servers
 	$(GO) test -count=1 -timeout 15m ./...
 	$(MAKE) fuzz
+	$(MAKE) check-deploy
+
+check-deploy: ## validate deploy/ (systemd-analyze, manifests, nginx -t; a few seconds, Debian packages only)
+	bash scripts/check-deploy.sh
+
+screenshot: ## docs/dashboard.png: the dashboard during a 117-page job, in headless Chromium
+	DOCPARSE_SCREENSHOT=$(CURDIR)/docs/dashboard.png $(GO) test -count=1 -run TestDashboardScreenshot -v ./e2e/
 
 build:
 	$(GO) build -o $(BIN) ./cmd/docparse
@@ -24,6 +31,10 @@ vet:
 
 fuzz: ## the upload and PDF-open path, for a short fixed time
 	$(GO) test -run '^$$' -fuzz FuzzOpen -fuzztime $(FUZZTIME) ./stages/render/
+	$(GO) test -run '^$$' -fuzz FuzzUpload -fuzztime $(FUZZTIME) ./http/
+
+soak: ## the fault-injection tests, longer: more jobs, 25 worker kills, 4 Redis restarts (see RELIABILITY.md)
+	DOCPARSE_SOAK=1 $(GO) test -count=1 -timeout 30m -v -run 'TestWorkerKills|TestRedisRestart|TestGracefulShutdown|TestOCR|TestCancel|TestPoison|TestBadInput|TestFifty' ./e2e/ 2>&1 | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|FIGURES|Error'
 
 bench:
 	$(GO) run ./cmd/docparse bench

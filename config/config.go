@@ -62,6 +62,10 @@ type Config struct {
 	// empty turns it off. `docparse api` serves /metrics on the API port.
 	MetricsAddr string `env:"METRICS_ADDR" envDefault:":9090"`
 
+	APIKeys     []string `env:"API_KEYS" envSeparator:","` // empty: no authentication
+	RateLimit   int      `env:"RATE_LIMIT" envDefault:"0"` // requests per minute per key or IP; 0: off
+	CORSOrigins string   `env:"CORS_ORIGINS"`
+
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"text"`
 }

@@ -38,6 +38,11 @@ func (w *Worker) ocr(engine string, e read.Engine) message.NoPublishHandlerFunc 
 			// Shutting down or timed out: hand the page back rather than record a failure.
 			return ctx.Err()
 		}
+		if done.Error != "" && serverDown(ctx, e) {
+			// The server went away during the read: the page waits for it
+			// like pages that had not started, rather than fail its job.
+			return errWait
+		}
 		return Publish(w.pub, messages.StreamDone, done)
 	}
 }
@@ -76,6 +81,12 @@ func (w *Worker) readPage(ctx context.Context, engine string, e read.Engine, m m
 // readiness is implemented by engines behind a server that can be down.
 type readiness interface {
 	Ready(ctx context.Context) error
+}
+
+// serverDown reports whether the engine's server does not answer now.
+func serverDown(ctx context.Context, e read.Engine) bool {
+	r, ok := e.(readiness)
+	return ok && r.Ready(ctx) != nil
 }
 
 // waitReady holds a page while its OCR server is unreachable, then hands the

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"strings"
 
@@ -39,14 +38,14 @@ func stageOfHandler(name string) string {
 }
 
 // logAttempt logs each failed handler attempt (inside the retry middleware)
-// with the message's stage, job and page. A message handed back because an
-// OCR server is down is routine and logged at debug.
+// with the message's stage, job and page. A message handed back for a passing
+// reason (OCR server down, shutdown, Redis away) is routine and logged at debug.
 func (w *Worker) logAttempt(h message.HandlerFunc) message.HandlerFunc {
 	return func(msg *message.Message) ([]*message.Message, error) {
 		out, err := h(msg)
 		if err != nil {
 			level := slog.LevelWarn
-			if errors.Is(err, errWait) {
+			if transient(err) {
 				level = slog.LevelDebug
 			}
 			w.p.Logger.Log(msg.Context(), level, "handler attempt failed", append(msgAttrs(msg), slog.String("error", err.Error()))...)
@@ -60,7 +59,7 @@ func (w *Worker) logAttempt(h message.HandlerFunc) message.HandlerFunc {
 func (w *Worker) logPoisoned(h message.HandlerFunc) message.HandlerFunc {
 	return func(msg *message.Message) ([]*message.Message, error) {
 		out, err := h(msg)
-		if err != nil && !errors.Is(err, errWait) {
+		if err != nil && !transient(err) { // the poison queue's own filter
 			w.p.Logger.Error("message poisoned", append(msgAttrs(msg), slog.String("error", err.Error()))...)
 		}
 		return out, err

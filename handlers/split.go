@@ -105,6 +105,10 @@ func (w *Worker) renderRange(ctx context.Context, log *slog.Logger, job jobstore
 			return Publish(w.pub, messages.StreamJobs, messages.JobSubmitted{V: messages.Version, JobID: job.ID, FromPage: n, ToPage: to})
 		}
 		if err := w.renderPage(ctx, job, doc, n); err != nil {
+			if errors.Is(err, jobstore.ErrJobOver) {
+				log.Debug("job over, rest of range dropped", slog.Int("from_page", n), slog.Int("to_page", to))
+				return nil
+			}
 			if errors.Is(err, render.ErrPageRender) {
 				return w.failJob(ctx, log, job.ID, err)
 			}

@@ -27,12 +27,21 @@ type Params struct {
 	// Ready reports whether the engines behind the OCR stages answer; nil means
 	// this process does not know (API-only), which /readyz does not hold against it.
 	Ready func(ctx context.Context) map[string]error
+	// MaxPages rejects an upload with more pages with 422 (0: no limit).
+	MaxPages int
+	// APIKeys, when set, are required on /v1 and each key sees only its own jobs.
+	APIKeys []string
+	// RateLimit is requests per minute per API key (or IP without keys), 0: off.
+	RateLimit int
+	// CORSOrigins lists the origins browsers may call from (comma-separated).
+	CORSOrigins string
 }
 
 // App is the HTTP API.
 type App struct {
-	p   Params
-	app *fiber.App
+	p    Params
+	app  *fiber.App
+	keys keyRing
 }
 
 // New builds the app and its routes.
@@ -40,7 +49,7 @@ func New(p Params) *App {
 	if p.Logger == nil {
 		p.Logger = slog.Default()
 	}
-	a := &App{p: p}
+	a := &App{p: p, keys: newKeyRing(p.APIKeys)}
 	a.app = fiber.New(fiber.Config{
 		AppName:               "docparse",
 		BodyLimit:             (p.MaxUploadMB + 1) << 20,
@@ -50,8 +59,12 @@ func New(p Params) *App {
 		IdleTimeout:           2 * time.Minute,
 	})
 	a.app.Use(requestid.New(), a.logRequests)
+	if h := corsMiddleware(p.CORSOrigins); h != nil {
+		a.app.Use(h)
+	}
+	a.app.Use("/v1", a.authenticate, a.rateLimit) // auth.go, ratelimit.go
 	a.routes()
-	a.opsRoutes() // /metrics, /dashboard, /v1/admin: ops.go
+	a.opsRoutes() // /metrics, /dashboard, /v1/admin: admin.go, dashboard.go
 	return a
 }
 

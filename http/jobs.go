@@ -81,8 +81,9 @@ func (a *App) getJob(c *fiber.Ctx) (jobstore.Job, error) {
 	ctx, cancel := storeCtx(c)
 	defer cancel()
 	j, err := a.p.Store.Get(ctx, c.Params("id"))
-	if errors.Is(err, jobstore.ErrNotFound) {
-		return j, newError(fiber.StatusNotFound, "not_found", "no job with this id")
+	// Another key's job answers exactly like a missing one, so ids cannot be probed.
+	if errors.Is(err, jobstore.ErrNotFound) || (err == nil && j.Owner != owner(c)) {
+		return jobstore.Job{}, newError(fiber.StatusNotFound, "not_found", "no job with this id")
 	}
 	return j, err
 }
@@ -158,7 +159,7 @@ func (a *App) listJobs(c *fiber.Ctx) error {
 	}
 	ctx, cancel := storeCtx(c)
 	defer cancel()
-	jobs, err := a.p.Store.List(ctx, limit, status)
+	jobs, err := a.p.Store.ListOwned(ctx, limit, status, owner(c))
 	if err != nil {
 		return err
 	}

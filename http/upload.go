@@ -187,7 +187,10 @@ func (a *App) submit(c *fiber.Ctx) (jobstore.Job, error) {
 	if err != nil {
 		return jobstore.Job{}, err
 	}
-	j := jobstore.Job{ID: uuid.NewString(), Filename: u.filename, Mode: u.mode, Format: u.format, Password: u.password}
+	if err := a.checkPages(u.data); err != nil {
+		return jobstore.Job{}, err
+	}
+	j := jobstore.Job{ID: uuid.NewString(), Filename: u.filename, Mode: u.mode, Format: u.format, Password: u.password, Owner: owner(c)}
 	ctx, cancel := storeCtx(c)
 	defer cancel()
 	if err := a.p.Store.Create(ctx, j, u.data); err != nil {

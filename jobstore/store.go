@@ -123,6 +123,11 @@ func (s *Store) Status(ctx context.Context, id string) (string, error) {
 // List returns up to limit jobs, newest first, optionally only those with status.
 // Ids whose hash has expired are dropped from the index on the way.
 func (s *Store) List(ctx context.Context, limit int, status string) ([]Job, error) {
+	return s.ListOwned(ctx, limit, status, "")
+}
+
+// ListOwned is List restricted to one owner's jobs when owner is not empty.
+func (s *Store) ListOwned(ctx context.Context, limit int, status, owner string) ([]Job, error) {
 	var out []Job
 	var offset int64
 	const batch = 200
@@ -145,7 +150,7 @@ func (s *Store) List(ctx context.Context, limit int, status string) ([]Job, erro
 			if err != nil {
 				return nil, err
 			}
-			if status == "" || j.Status == status {
+			if (status == "" || j.Status == status) && (owner == "" || j.Owner == owner) {
 				out = append(out, j)
 			}
 			if len(out) == limit {
@@ -188,17 +193,18 @@ func (s *Store) Start(ctx context.Context, id string, totalPages int) (bool, err
 }
 
 // StoreImage keeps page n's image for the OCR stages and counts it in the
-// job's window of pages rendered but not yet read.
+// job's window of pages rendered but not yet read. It stores nothing and
+// returns ErrJobOver once the job is final: Finish has already deleted the
+// job's images, and one stored after it would outlive the job.
 func (s *Store) StoreImage(ctx context.Context, id string, n int, img []byte, ttl time.Duration) (string, error) {
 	key := ImageKey(id, n)
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, key, img, ttl)
-		p.SAdd(ctx, inflightKey(id), n)
-		p.Expire(ctx, inflightKey(id), s.ttl)
-		return nil
-	})
+	keys := []string{jobKey(id), key, inflightKey(id)}
+	stored, err := storeImageScript.Run(ctx, s.rdb, keys, img, ttl.Milliseconds(), n, s.ttl.Milliseconds()).Int()
 	if err != nil {
 		return "", fmt.Errorf("store image %s: %w", key, err)
+	}
+	if stored == 0 {
+		return "", fmt.Errorf("store image %s: %w", key, ErrJobOver)
 	}
 	return key, nil
 }

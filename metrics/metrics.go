@@ -11,6 +11,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/docparse/docparse/messages"
 )
 
 const namespace = "docparse"
@@ -81,6 +83,24 @@ func init() {
 	Registry.MustRegister(JobsTotal, PagesTotal, OCRRequestSeconds, OCRErrorsTotal, OCRInFlight,
 		StageHandlingSeconds, UploadBytesTotal,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	initSeries()
+}
+
+// initSeries creates every known label combination at zero, so that rate()
+// and absent() work from the first scrape instead of from the first event.
+func initSeries() {
+	for _, o := range []string{OutcomeCompleted, OutcomeFailed, OutcomeCancelled} {
+		JobsTotal.WithLabelValues(o)
+	}
+	for _, e := range []string{messages.EngineDeepSeek, messages.EngineNanonets, messages.EngineTextLayer} {
+		PagesTotal.WithLabelValues(e, OutcomeOK)
+		PagesTotal.WithLabelValues(e, OutcomeFailed)
+	}
+	for _, e := range []string{messages.EngineDeepSeek, messages.EngineNanonets} {
+		OCRRequestSeconds.WithLabelValues(e)
+		OCRErrorsTotal.WithLabelValues(e)
+		OCRInFlight.WithLabelValues(e)
+	}
 }
 
 // Handler serves Registry plus extra collectors (the stream collector of

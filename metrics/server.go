@@ -16,6 +16,9 @@ import (
 // collectors and the streams of rdb) and /healthz, until ctx ends. Worker
 // processes have no API, and Kubernetes probes and Prometheus scrape them here.
 func Serve(ctx context.Context, addr string, rdb redis.UniversalClient, logger *slog.Logger) error {
+	if logger == nil {
+		logger = slog.Default()
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", Handler(NewStreamCollector(rdb, logger)))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {

@@ -100,7 +100,7 @@ func writeStreams(w io.Writer, all []streams.Stream, procs map[string]float64, e
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	fmt.Fprintf(w, "\n%d worker processes alive: %s\n", len(names), strings.Join(names, ", "))
+	fmt.Fprintf(w, "\n%d worker process(es) alive: %s\n", len(names), strings.Join(names, ", "))
 }
 
 // byProcess folds a group's consumers into one line per worker process, since

@@ -13,8 +13,19 @@ function esc(v) {
   return String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 }
 
-async function api(path, opts) {
-  const res = await fetch(path, opts);
+// api fetches JSON from the API. When the API wants a key (API_KEYS set), it
+// asks once and keeps the key in this browser's localStorage.
+async function api(path, opts, asked) {
+  const key = localStorage.getItem("docparse_api_key");
+  const o = { ...(opts || {}), headers: { ...((opts && opts.headers) || {}), ...(key ? { "X-API-Key": key } : {}) } };
+  const res = await fetch(path, o);
+  if (res.status === 401 && !asked) {
+    const k = window.prompt("This docparse API needs an API key:");
+    if (k) {
+      localStorage.setItem("docparse_api_key", k.trim());
+      return api(path, opts, true);
+    }
+  }
   const body = res.headers.get("content-type")?.includes("json") ? await res.json() : await res.text();
   if (!res.ok) {
     const msg = body?.error?.message || res.status + " " + res.statusText;
@@ -98,7 +109,7 @@ function niceMax(v) {
 // chart draws stacked bars (kind "bars") or lines (kind "lines") per series
 // over the points' minutes, with a y axis from 0 to a round maximum.
 function chart(el, points, series, kind, unit) {
-  const W = 600, H = 170, L = 44, R = 8, T = 10, B = 22;
+  const W = 600, H = 170, L = 36, R = 8, T = 20, B = 22;
   const n = points.length;
   const values = points.map((p) => series.map((s) => s.get(p)));
   const top = kind === "bars" ? Math.max(0, ...values.map((v) => v.reduce((a, b) => a + b, 0))) : Math.max(0, ...values.flat());
@@ -108,7 +119,7 @@ function chart(el, points, series, kind, unit) {
   let svg = `<svg viewBox="0 0 ${W} ${H}" preserveAspectRatio="none" role="img">`;
   for (const f of [0, 0.5, 1]) {
     svg += `<line x1="${L}" x2="${W - R}" y1="${y(max * f)}" y2="${y(max * f)}" stroke="#e2e5ea"/>`;
-    svg += `<text x="${L - 4}" y="${y(max * f) + 3}" text-anchor="end">${fmtNum(max * f)}${f === 1 ? " " + unit : ""}</text>`;
+    svg += `<text x="${L - 4}" y="${y(max * f) + 3}" text-anchor="end">${fmtNum(max * f)}</text>`;
   }
   const bw = (W - L - R) / Math.max(1, n);
   if (kind === "bars") {
@@ -133,10 +144,11 @@ function chart(el, points, series, kind, unit) {
   }
   const ticks = [[0, "-" + n + " min"], [Math.floor(n / 2), "-" + (n - Math.floor(n / 2)) + " min"], [n - 1, "now"]];
   for (const [i, t] of ticks) svg += `<text x="${x(i) + bw / 2}" y="${H - 6}" text-anchor="middle">${t}</text>`;
-  let lx = L + 6;
+  // Legend in the top-right corner, clear of the y axis labels.
+  let lx = W - R - series.reduce((w, s) => w + 24 + 6.5 * s.name.length, 0);
   for (const s of series) {
-    svg += `<rect x="${lx}" y="${T}" width="9" height="9" fill="${s.color}"/><text x="${lx + 12}" y="${T + 8}">${esc(s.name)}</text>`;
-    lx += 14 + 6.5 * s.name.length + 10;
+    svg += `<rect x="${lx}" y="3" width="9" height="9" fill="${s.color}"/><text x="${lx + 12}" y="11">${esc(s.name)}</text>`;
+    lx += 24 + 6.5 * s.name.length;
   }
   el.innerHTML = svg + "</svg>";
 }

@@ -103,7 +103,7 @@ func NewVLLM(p VLLMParams) (*VLLM, error) {
 		p: p, model: m,
 		client: openai.NewClientWithConfig(cfg),
 		probe:  openai.NewClientWithConfig(probeCfg),
-		log:    p.Logger.With(slog.String("engine", p.Kind), slog.String("model", p.Model)),
+		log:    p.Logger.With(slog.String("stage", "ocr-"+p.Kind), slog.String("engine", p.Kind), slog.String("model", p.Model)),
 	}, nil
 }
 
@@ -181,7 +181,7 @@ func (v *VLLM) Read(ctx context.Context, p Page) (Result, error) {
 			}
 		}
 		var md string
-		md, err = v.attempt(ctx, req)
+		md, err = v.attempt(ctx, log, req)
 		if err == nil {
 			return Result{Markdown: md, Reader: ReaderVLLM, Attempts: attempt}, nil
 		}
@@ -229,7 +229,7 @@ func (v *VLLM) request(p Page) openai.ChatCompletionRequest {
 
 // attempt makes one call bounded by the per-attempt timeout and checks the
 // answer. The returned error names the cause.
-func (v *VLLM) attempt(ctx context.Context, req openai.ChatCompletionRequest) (string, error) {
+func (v *VLLM) attempt(ctx context.Context, log *slog.Logger, req openai.ChatCompletionRequest) (string, error) {
 	actx, cancel := context.WithTimeout(ctx, v.p.Timeout)
 	defer cancel()
 	resp, err := v.client.CreateChatCompletion(actx, req)
@@ -245,7 +245,7 @@ func (v *VLLM) attempt(ctx context.Context, req openai.ChatCompletionRequest) (s
 		if repetitionLoop(raw) {
 			return "", fmt.Errorf("%w: cut off at %d tokens", ErrRepetition, resp.Usage.CompletionTokens)
 		}
-		v.log.Warn("ocr answer truncated at max_tokens", slog.Int("max_tokens", v.p.MaxTokens))
+		log.Warn("ocr answer truncated at max_tokens", slog.Int("max_tokens", v.p.MaxTokens))
 	}
 	if strings.TrimSpace(raw) == "" {
 		if c.FinishReason == openai.FinishReasonStop {

@@ -185,6 +185,10 @@ func (d *Doc) dpiFor(wPt, hPt float64) float64 {
 	}
 	if w*h > float64(d.opts.MaxPixels) {
 		dpi *= math.Sqrt(float64(d.opts.MaxPixels) / (w * h))
+		// MuPDF rounds the pixel box outwards: leave room for a pixel more
+		// on each side, or a capped page lands just over the cap.
+		w, h = px(dpi)
+		dpi *= math.Sqrt(float64(d.opts.MaxPixels) / ((w + 2) * (h + 2)))
 	}
 	return dpi
 }

@@ -1,0 +1,27 @@
+package render
+
+import (
+	"errors"
+
+	"github.com/gen2brain/go-fitz"
+)
+
+// CountPages opens a PDF with MuPDF only to count its pages: the API uses it
+// to enforce MAX_PAGES at upload time, without Open's annotation scan.
+func CountPages(pdf []byte) (int, error) {
+	if !IsPDF(pdf) {
+		return 0, ErrBadPDF
+	}
+	f, err := fitz.NewFromMemory(pdf)
+	if err != nil {
+		if f != nil {
+			_ = f.Close()
+		}
+		if errors.Is(err, fitz.ErrNeedsPassword) {
+			return 0, ErrEncrypted
+		}
+		return 0, ErrBadPDF
+	}
+	defer f.Close()
+	return f.NumPage(), nil
+}
