@@ -20,7 +20,7 @@ import (
 func TestOCRFaultsAreRetried(t *testing.T) {
 	plan := ocrsim.FaultPlan{Status500Every: 6, HangEvery: 23, MalformedEvery: 10, EmptyEvery: 14, RepeatEvery: 18}
 	e := newEnv(t, envOpts{workers: 2, maxRetries: 8, sim: ocrsim.Options{Faults: plan, Latency: 20 * time.Millisecond}})
-	docs := []string{"pdflatex-4-pages.pdf", "multicolumn.pdf", "imagemagick-images.pdf"}
+	docs := []string{"pdflatex-4-pages.pdf", "multicolumn.pdf", "imagemagick-images.pdf", "habibi-rotated.pdf", "pdflatex-4-pages.pdf", "multicolumn.pdf"}
 	ids := make([]string, len(docs))
 	for i, d := range docs {
 		ids[i] = e.submit(t, d, map[string]string{"accuracy_mode": "accurate"})

@@ -200,7 +200,10 @@ func (a *App) submit(c *fiber.Ctx) (jobstore.Job, error) {
 	if err := publishJSON(a.p.Publisher, messages.StreamJobs, messages.JobSubmitted{V: messages.Version, JobID: j.ID}); err != nil {
 		return j, err
 	}
-	return a.p.Store.Get(ctx, j.ID)
+	// Answer with the job as created: a worker may already have moved it on,
+	// and the 202 says what was accepted.
+	j.Status = jobstore.StatusQueued
+	return j, nil
 }
 
 func publishJSON(pub message.Publisher, topic string, v any) error {
