@@ -61,6 +61,8 @@ type Config struct {
 	// MetricsAddr is where `docparse worker` serves /metrics and /healthz;
 	// empty turns it off. `docparse api` serves /metrics on the API port.
 	MetricsAddr string `env:"METRICS_ADDR" envDefault:":9090"`
+	// PprofAddr serves Go's profiler (/debug/pprof/) when set; docparse bench uses it.
+	PprofAddr string `env:"PPROF_ADDR"`
 
 	APIKeys     []string `env:"API_KEYS" envSeparator:","` // empty: no authentication
 	RateLimit   int      `env:"RATE_LIMIT" envDefault:"0"` // requests per minute per key or IP; 0: off

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/docparse/docparse/client"
@@ -153,7 +154,12 @@ func TestSeveralProcesses(t *testing.T) {
 	md, err := c.api.Download(context.Background(), sub.JobID)
 	require.NoError(t, err)
 	requirePagesInOrder(t, string(md), ids)
-	groups, err := c.redis.Client(t).XInfoConsumers(context.Background(), "docparse.jobs", "split").Result()
-	require.NoError(t, err)
+	// A small job can finish before the second worker has subscribed; give it time to join.
+	var groups []redis.XInfoConsumer
+	require.Eventually(t, func() bool {
+		var err error
+		groups, err = c.redis.Client(t).XInfoConsumers(context.Background(), "docparse.jobs", "split").Result()
+		return err == nil && len(groups) >= 2
+	}, 10*time.Second, 50*time.Millisecond)
 	require.Len(t, groups, 2, "both worker processes joined the split group, the API-only process did not")
 }

@@ -69,7 +69,7 @@ func (w *Worker) finishJob(ctx context.Context, log *slog.Logger, id string) err
 	}
 	if len(failed) > 0 && !w.p.AllowPartial {
 		status = jobstore.StatusFailed
-	} else if result, err = assemble.Render(job.Format, job.Filename, pages); err != nil {
+	} else if result, err = assemble.RenderDoc(job.Format, metaOf(job), pages); err != nil { // outputs.go
 		return permanent(err)
 	}
 	moved, err := w.p.Store.Finish(ctx, id, status, errMsg, result)

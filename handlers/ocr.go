@@ -74,6 +74,7 @@ func (w *Worker) readPage(ctx context.Context, engine string, e read.Engine, m m
 		return done
 	}
 	done.Markdown, done.Reader = res.Markdown, res.Reader
+	done.Markdown = w.placeImages(ctx, log, m.JobID, m.Page, page.Image, done.Markdown) // images.go
 	log.Debug("page read", slog.Float64("seconds", done.Seconds), slog.String("reader", res.Reader))
 	return done
 }

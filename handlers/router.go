@@ -23,6 +23,7 @@ import (
 	"github.com/docparse/docparse/metrics"
 	"github.com/docparse/docparse/stages/read"
 	"github.com/docparse/docparse/stages/render"
+	"github.com/docparse/docparse/webhook"
 )
 
 // Stage names, which are also the consumer group names.
@@ -34,8 +35,9 @@ const (
 	StageAssemble    = "assemble"
 )
 
-// AllStages in pipeline order.
-var AllStages = []string{StageSplit, StageClassify, StageOCRDeepSeek, StageOCRNanonets, StageAssemble}
+// AllStages in pipeline order. The webhook stage (webhook.go) comes last: it
+// reads docparse.finished, which no other stage consumes.
+var AllStages = []string{StageSplit, StageClassify, StageOCRDeepSeek, StageOCRNanonets, StageAssemble, StageWebhook}
 
 // StageStream is the stream each stage consumes.
 var StageStream = map[string]string{
@@ -44,6 +46,7 @@ var StageStream = map[string]string{
 	StageOCRDeepSeek: messages.StreamDeepSeek,
 	StageOCRNanonets: messages.StreamNanonets,
 	StageAssemble:    messages.StreamDone,
+	StageWebhook:     messages.StreamFinished,
 }
 
 // Params build a Worker.
@@ -68,6 +71,7 @@ type Params struct {
 	CloseTimeout   time.Duration
 	HandlerTimeout time.Duration // bound on one non-OCR handler run
 	HeartbeatTTL   time.Duration // a dead process's messages are claimed 1.5 TTL after its last beat; default 10s
+	Webhooks       webhook.Options // the webhook stage's delivery policy (webhook.go)
 }
 
 // Worker runs the stage consumers of one process.
@@ -78,6 +82,7 @@ type Worker struct {
 	heartbeat *Heartbeat
 	prefix    string
 	docs      *docCache
+	webhooks  *webhook.Sender
 }
 
 // NewWorker builds the router with a handler per consumer.
@@ -95,7 +100,7 @@ func NewWorker(p Params) (*Worker, error) {
 		return nil, err
 	}
 	host, _ := os.Hostname()
-	w := &Worker{p: p, router: router, pub: pub, docs: newDocCache(4),
+	w := &Worker{p: p, router: router, pub: pub, docs: newDocCache(4), webhooks: webhook.New(p.Webhooks),
 		prefix: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), uuid.NewString()[:4])}
 	if w.p.HeartbeatTTL <= 0 {
 		w.p.HeartbeatTTL = DefaultHeartbeatTTL
@@ -183,6 +188,8 @@ func (w *Worker) stageHandler(stage string) (message.NoPublishHandlerFunc, int, 
 		return w.classify, w.p.Consumers, t, nil
 	case StageAssemble:
 		return w.assemble, w.p.Consumers, t, nil
+	case StageWebhook:
+		return w.deliver, webhookConsumers, w.webhookTimeout(), nil
 	case StageOCRDeepSeek, StageOCRNanonets:
 		engine := engineOf(stage)
 		e, ok := w.p.Engines[engine]

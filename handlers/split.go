@@ -76,15 +76,22 @@ func (w *Worker) startJob(ctx context.Context, log *slog.Logger, job jobstore.Jo
 	if w.p.MaxPages > 0 && total > w.p.MaxPages {
 		return w.failJob(ctx, log, job.ID, fmt.Errorf("the PDF has %d pages, more than the limit of %d", total, w.p.MaxPages))
 	}
-	ok, err := w.p.Store.Start(ctx, job.ID, total)
+	pages, err := selectedPages(job, total) // pagerange.go: page_range, or every page
+	if err != nil {
+		return w.failJob(ctx, log, job.ID, err)
+	}
+	// total_pages counts the selected pages, so progress and completion do.
+	ok, err := w.p.Store.Start(ctx, job.ID, len(pages))
 	if err != nil || !ok {
 		return err
 	}
-	log.Info("job started", slog.Int("pages", total))
-	size := max(w.p.RangePages, 1)
-	for from := 1; from <= total; from += size {
-		r := messages.JobSubmitted{V: messages.Version, JobID: job.ID, FromPage: from, ToPage: min(from+size-1, total)}
-		if err := Publish(w.pub, messages.StreamJobs, r); err != nil {
+	if err := w.p.Store.SetDocumentPages(ctx, job.ID, total); err != nil {
+		return err
+	}
+	log.Info("job started", slog.Int("pages", len(pages)), slog.Int("document_pages", total))
+	for _, r := range render.Runs(pages, w.p.RangePages) {
+		m := messages.JobSubmitted{V: messages.Version, JobID: job.ID, FromPage: r[0], ToPage: r[1]}
+		if err := Publish(w.pub, messages.StreamJobs, m); err != nil {
 			return err
 		}
 	}
@@ -162,7 +169,7 @@ func (w *Worker) renderPage(ctx context.Context, job jobstore.Job, doc *render.D
 // inputError tells a problem of the upload itself, which fails its job, from
 // a passing one (Redis away, shutdown), which is retried.
 func inputError(err error) bool {
-	for _, e := range []error{render.ErrBadPDF, render.ErrEncrypted, render.ErrNoPages, render.ErrTruncated, render.ErrWrongPassword, render.ErrPageRender} {
+	for _, e := range []error{render.ErrBadPDF, render.ErrEncrypted, render.ErrNoPages, render.ErrTruncated, render.ErrWrongPassword, render.ErrPageRender, render.ErrBadImage, render.ErrPageRange} {
 		if errors.Is(err, e) {
 			return true
 		}

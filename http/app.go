@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"github.com/docparse/docparse/jobstore"
+	"github.com/docparse/docparse/webhook"
 )
 
 // Params build the app.
@@ -35,13 +36,21 @@ type Params struct {
 	RateLimit int
 	// CORSOrigins lists the origins browsers may call from (comma-separated).
 	CORSOrigins string
+	// Integration API (integration.go): webhook policy, the callback_url used
+	// when an upload names none, the result cache's lifetime (0: off) and the
+	// inference mode, which is part of the cache key.
+	Webhooks           webhook.Options
+	DefaultCallbackURL string
+	CacheTTL           time.Duration
+	InferenceMode      string
 }
 
 // App is the HTTP API.
 type App struct {
-	p    Params
-	app  *fiber.App
-	keys keyRing
+	p        Params
+	app      *fiber.App
+	keys     keyRing
+	webhooks *webhook.Sender
 }
 
 // New builds the app and its routes.
@@ -49,7 +58,7 @@ func New(p Params) *App {
 	if p.Logger == nil {
 		p.Logger = slog.Default()
 	}
-	a := &App{p: p, keys: newKeyRing(p.APIKeys)}
+	a := &App{p: p, keys: newKeyRing(p.APIKeys), webhooks: webhook.New(p.Webhooks)}
 	a.app = fiber.New(fiber.Config{
 		AppName:               "docparse",
 		BodyLimit:             (p.MaxUploadMB + 1) << 20,
@@ -79,7 +88,8 @@ func (a *App) routes() {
 	v1.Get("/jobs/:id/result", a.jobResult)
 	v1.Get("/jobs/:id/pages", a.jobPages)
 	v1.Get("/jobs/:id/pages/:n", a.jobPage)
-	v1.Delete("/jobs/:id", a.cancelJob)
+	v1.Delete("/jobs/:id", a.deleteJob) // integration.go: cancel, then delete
+	a.integrationRoutes(v1)
 }
 
 // Fiber exposes the underlying app, for tests and for mounting more routes.

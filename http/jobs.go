@@ -48,6 +48,12 @@ type Status struct {
 	StartedAt    *string  `json:"started_at"`
 	CompletedAt  *string  `json:"completed_at"`
 	Error        *string  `json:"error"`
+	// Integration API: the page selection, the upload's page count, whether
+	// the result came from the cache, and where the webhook goes.
+	PageRange     string `json:"page_range,omitempty"`
+	DocumentPages int    `json:"document_pages,omitempty"`
+	Cached        bool   `json:"cached"`
+	CallbackURL   string `json:"callback_url,omitempty"`
 }
 
 func optional(s string) *string {
@@ -73,7 +79,8 @@ func StatusOf(j jobstore.Job) Status {
 		Progress: Progress{CurrentPage: j.DonePages, TotalPages: j.TotalPages, DeepSeekPages: j.DeepSeek,
 			NanonetsPages: j.Nanonets, TextLayer: j.TextLayer, FailedPages: j.FailedPages},
 		CreatedAt: rfc3339(j.CreatedAt), StartedAt: rfc3339(j.StartedAt), CompletedAt: rfc3339(j.CompletedAt),
-		Error: optional(j.Error),
+		Error:     optional(j.Error),
+		PageRange: j.PageRange, DocumentPages: j.DocumentPages, Cached: j.Cached, CallbackURL: j.CallbackURL,
 	}
 }
 
@@ -92,6 +99,9 @@ func (a *App) jobStatus(c *fiber.Ctx) error {
 	j, err := a.getJob(c)
 	if err != nil {
 		return err
+	}
+	if wait := c.QueryInt("wait"); wait > 0 {
+		return a.waitStatus(c, j, time.Duration(wait)*time.Second) // events.go: long-poll
 	}
 	return c.JSON(StatusOf(j))
 }
@@ -125,6 +135,9 @@ func (a *App) resultOf(c *fiber.Ctx, j jobstore.Job) error {
 		format = "markdown"
 	}
 	if c.Query("download") != "" && c.Query("download") != "0" {
+		if j.IncludeImages {
+			return a.zipResult(c, j, format, body) // results.go: the document and its images
+		}
 		f := assemble.Formats[format]
 		c.Set(fiber.HeaderContentType, f.ContentType)
 		c.Set(fiber.HeaderContentDisposition, contentDisposition(resultName(j.Filename, f.Ext)))
@@ -157,17 +170,22 @@ func (a *App) listJobs(c *fiber.Ctx) error {
 	if status != "" && !slices.Contains(statuses, status) {
 		return newError(fiber.StatusBadRequest, "bad_request", "status must be one of "+strings.Join(statuses, ", "))
 	}
-	ctx, cancel := storeCtx(c)
-	defer cancel()
-	jobs, err := a.p.Store.ListOwned(ctx, limit, status, owner(c))
+	cursor, err := parseCursor(c.Query("cursor"))
 	if err != nil {
 		return err
 	}
-	out := make([]Status, len(jobs))
-	for i, j := range jobs {
+	ctx, cancel := storeCtx(c)
+	defer cancel()
+	page, err := a.p.Store.ListPage(ctx, jobstore.ListQuery{Limit: limit, Status: status, Owner: owner(c), Cursor: cursor})
+	if err != nil {
+		return err
+	}
+	out := make([]Status, len(page.Jobs))
+	for i, j := range page.Jobs {
 		out[i] = StatusOf(j)
 	}
-	return c.JSON(fiber.Map{"jobs": out, "count": len(out)})
+	// next_cursor: pass as ?cursor= for the following page; null at the end.
+	return c.JSON(fiber.Map{"jobs": out, "count": len(out), "total": page.Total, "next_cursor": optional(page.Next)})
 }
 
 var statuses = []string{jobstore.StatusQueued, jobstore.StatusProcessing, jobstore.StatusCompleted, jobstore.StatusFailed, jobstore.StatusCancelled}
@@ -183,7 +201,8 @@ func (a *App) jobPages(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"job_id": j.ID, "status": j.Status, "total_pages": j.TotalPages, "pages": pages})
+	// integration.go: every selected page with its status, pending ones too.
+	return c.JSON(fiber.Map{"job_id": j.ID, "status": j.Status, "total_pages": j.TotalPages, "done_pages": j.DonePages, "pages": pageViews(j, pages)})
 }
 
 func (a *App) jobPage(c *fiber.Ctx) error {
@@ -198,13 +217,17 @@ func (a *App) jobPage(c *fiber.Ctx) error {
 	ctx, cancel := storeCtx(c)
 	defer cancel()
 	p, err := a.p.Store.Page(ctx, j.ID, n)
-	if errors.Is(err, jobstore.ErrNotFound) {
-		return newError(fiber.StatusNotFound, "not_found", "page not read yet or out of range")
-	}
-	if err != nil {
+	var recorded *jobstore.PageResult
+	if err == nil {
+		recorded = &p
+	} else if !errors.Is(err, jobstore.ErrNotFound) {
 		return err
 	}
-	return c.JSON(p)
+	v, ok := pageOf(j, n, recorded) // integration.go: done, failed or pending
+	if !ok {
+		return newError(fiber.StatusNotFound, "not_found", "the job does not read this page")
+	}
+	return c.JSON(v)
 }
 
 func (a *App) cancelJob(c *fiber.Ctx) error {

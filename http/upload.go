@@ -27,7 +27,7 @@ import (
 
 // formFields are the multipart fields an upload may carry; anything else is
 // a client mistake worth a 400 rather than silence.
-var formFields = []string{"file", "accuracy_mode", "output_format", "password"}
+var formFields = []string{"file", "accuracy_mode", "output_format", "password", "page_range", "callback_url", "no_cache", "include_images"}
 
 // upload is a validated submission.
 type upload struct {
@@ -36,6 +36,7 @@ type upload struct {
 	mode     string
 	format   string
 	password string
+	extras   uploadExtras // integration.go: page_range, callback_url, no_cache, include_images
 }
 
 func (a *App) parseUpload(c *fiber.Ctx) (upload, error) {
@@ -98,7 +99,7 @@ func (u *upload) readOptions(values map[string][]string) error {
 	if _, ok := assemble.Formats[u.format]; !ok {
 		return newError(fiber.StatusBadRequest, "invalid_output_format", fmt.Sprintf("output_format %q: allowed values are %s", u.format, strings.Join(assemble.FormatNames, ", ")))
 	}
-	return nil
+	return u.extras.read(get)
 }
 
 func readFile(fh *multipart.FileHeader) ([]byte, error) {
@@ -119,8 +120,8 @@ func (u *upload) checkContent() error {
 	if len(u.data) == 0 {
 		return newError(fiber.StatusBadRequest, "empty_file", "the uploaded file is empty")
 	}
-	if !render.IsPDF(u.data) {
-		return newError(fiber.StatusUnsupportedMediaType, "unsupported_media_type", "the file is not a PDF (judged by its content)")
+	if render.Sniff(u.data) == "" {
+		return newError(fiber.StatusUnsupportedMediaType, "unsupported_media_type", "the file is not a PDF, PNG, JPEG, TIFF or WebP (judged by its content)")
 	}
 	return nil
 }
@@ -191,8 +192,14 @@ func (a *App) submit(c *fiber.Ctx) (jobstore.Job, error) {
 		return jobstore.Job{}, err
 	}
 	j := jobstore.Job{ID: uuid.NewString(), Filename: u.filename, Mode: u.mode, Format: u.format, Password: u.password, Owner: owner(c)}
+	if err := a.applyExtras(c, &j, u); err != nil { // integration.go
+		return j, err
+	}
 	ctx, cancel := storeCtx(c)
 	defer cancel()
+	if cached, ok, err := a.fromCache(ctx, j, u); err != nil || ok { // cache.go
+		return cached, err
+	}
 	if err := a.p.Store.Create(ctx, j, u.data); err != nil {
 		return j, err
 	}
@@ -200,6 +207,7 @@ func (a *App) submit(c *fiber.Ctx) (jobstore.Job, error) {
 	if err := publishJSON(a.p.Publisher, messages.StreamJobs, messages.JobSubmitted{V: messages.Version, JobID: j.ID}); err != nil {
 		return j, err
 	}
+	a.claimCache(ctx, j, u.data, u.extras.noCache)
 	// Answer with the job as created: a worker may already have moved it on,
 	// and the 202 says what was accepted.
 	j.Status = jobstore.StatusQueued
@@ -220,7 +228,7 @@ func (a *App) processAsync(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{
-		"job_id": j.ID, "status": j.Status, "message": "job queued",
+		"job_id": j.ID, "status": j.Status, "message": submitMessage(j), "cached": j.Cached,
 		"status_url": "/v1/jobs/" + j.ID + "/status", "result_url": "/v1/jobs/" + j.ID + "/result",
 	})
 }

@@ -20,7 +20,8 @@ func (s *Store) Rerun(ctx context.Context, id string) (Job, error) {
 		return Job{}, fmt.Errorf("rerun %s: the upload is gone: %w", id, err)
 	}
 	j := Job{ID: uuid.NewString(), Filename: old.Filename, Mode: old.Mode, Format: old.Format,
-		Password: old.Password, PageRange: old.PageRange, Owner: old.Owner}
+		Password: old.Password, PageRange: old.PageRange, Owner: old.Owner,
+		CallbackURL: old.CallbackURL, IncludeImages: old.IncludeImages}
 	if err := s.Create(ctx, j, pdf); err != nil {
 		return Job{}, err
 	}

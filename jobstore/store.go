@@ -50,6 +50,13 @@ type Job struct {
 	DeepSeek    int    `redis:"deepseek_pages"`
 	Nanonets    int    `redis:"nanonets_pages"`
 	TextLayer   int    `redis:"textlayer_pages"`
+	// Fields of the integration API (jobstore/api.go).
+	DocumentPages int    `redis:"document_pages"` // pages in the upload; TotalPages counts the selected ones
+	CallbackURL   string `redis:"callback_url"`
+	IncludeImages bool   `redis:"include_images"`
+	Cached        bool   `redis:"cached"`    // completed from an earlier job's result
+	CachedFrom    string `redis:"cached_from"`
+	CacheKey      string `redis:"cache_key"` // docparse:cache:... this job answers for once completed
 }
 
 // PageResult is one page as stored in the job's pages hash.
@@ -378,6 +385,7 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	inflight, _ := s.rdb.SMembers(ctx, inflightKey(id)).Result()
 	pages = append(pages, inflight...)
 	keys := []string{jobKey(id), pagesKey(id), pdfKey(id), resultKey(id), inflightKey(id)}
+	keys = append(keys, s.integrationKeys(ctx, id)...) // api.go: webhook attempts, image crops
 	for _, p := range pages {
 		n, _ := strconv.Atoi(p)
 		keys = append(keys, ImageKey(id, n))

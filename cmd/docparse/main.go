@@ -31,7 +31,7 @@ func rootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(apiCmd(), workerCmd(), jobsCmd(), parseCmd(), simCmd(), textlayerCmd(), streamsCmd(), replayCmd(), poisonCmd())
+	root.AddCommand(apiCmd(), workerCmd(), jobsCmd(), parseCmd(), simCmd(), textlayerCmd(), streamsCmd(), replayCmd(), poisonCmd(), benchCmd())
 	return root
 }
 
@@ -41,7 +41,9 @@ func loadConfig() (config.Config, *slog.Logger, error) {
 	if err != nil {
 		return cfg, nil, err
 	}
-	return cfg, newLogger(cfg), nil
+	logger := newLogger(cfg)
+	startPprof(cfg.PprofAddr, logger)
+	return cfg, logger, nil
 }
 
 func newLogger(cfg config.Config) *slog.Logger {

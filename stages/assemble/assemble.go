@@ -24,10 +24,11 @@ var Formats = map[string]struct{ ContentType, Ext string }{
 	"json":     {"application/json", ".json"},
 	"html":     {"text/html; charset=utf-8", ".html"},
 	"text":     {"text/plain; charset=utf-8", ".txt"},
+	"chunks":   {"application/json", ".chunks.json"}, // chunks.go
 }
 
 // FormatNames lists the formats in the order documented to users.
-var FormatNames = []string{"markdown", "json", "html", "text"}
+var FormatNames = []string{"markdown", "json", "html", "text", "chunks"}
 
 // Page is one page's result as assemble receives it.
 type Page struct {
@@ -42,6 +43,7 @@ type Page struct {
 // Document is the JSON output.
 type Document struct {
 	Filename string `json:"filename"`
+	Metadata *Meta  `json:"metadata,omitempty"` // document.go
 	Pages    []Page `json:"pages"`
 	Markdown string `json:"markdown"`
 }
@@ -93,17 +95,26 @@ func dropFurniture(pages []Page) []Page {
 
 // Render writes the document in format.
 func Render(format, filename string, pages []Page) ([]byte, error) {
+	return RenderDoc(format, Meta{Filename: filename}, pages)
+}
+
+// RenderDoc writes the document in format, with the job's metadata in the
+// json output.
+func RenderDoc(format string, meta Meta, pages []Page) ([]byte, error) {
+	filename := meta.Filename
 	pages = dropFurniture(pages)
 	md := Markdown(pages)
 	switch format {
 	case "markdown", "":
 		return []byte(md), nil
 	case "json":
-		return json.Marshal(Document{Filename: filename, Pages: pages, Markdown: md})
+		return json.Marshal(Document{Filename: filename, Metadata: meta.complete(pages), Pages: pages, Markdown: md})
 	case "html":
 		return HTML(filename, md)
 	case "text":
 		return []byte(Text(md)), nil
+	case "chunks":
+		return json.Marshal(ChunkDocument{Filename: filename, Chunks: Chunks(pages, DefaultChunkChars)})
 	}
 	return nil, fmt.Errorf("unknown output format %q", format)
 }
@@ -117,9 +128,11 @@ var markdownRenderer = goldmark.New(
 // HTML renders the Markdown as a standalone page.
 func HTML(title, md string) ([]byte, error) {
 	var body bytes.Buffer
-	if err := markdownRenderer.Convert([]byte(md), &body); err != nil {
+	protected, math := protectMath(md) // math.go: TeX passes through untouched
+	if err := markdownRenderer.Convert([]byte(protected), &body); err != nil {
 		return nil, fmt.Errorf("render html: %w", err)
 	}
+	body = *bytes.NewBufferString(math.restore(body.String()))
 	var out bytes.Buffer
 	fmt.Fprintf(&out, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>%s</title></head>\n<body>\n", html.EscapeString(title))
 	out.Write(body.Bytes())
@@ -137,11 +150,13 @@ var (
 // tags removed and entities decoded, so emphasis markers and table syntax go.
 func Text(md string) string {
 	var body bytes.Buffer
-	if err := markdownRenderer.Convert([]byte(htmlComment.ReplaceAllString(md, "")), &body); err != nil {
+	protected, math := protectMath(htmlComment.ReplaceAllString(md, ""))
+	if err := markdownRenderer.Convert([]byte(protected), &body); err != nil {
 		return md
 	}
 	s := strings.NewReplacer("</p>", "\n\n", "<br>", "\n", "</li>", "\n", "</tr>", "\n", "</td>", "\t", "</th>", "\t",
 		"</h1>", "\n\n", "</h2>", "\n\n", "</h3>", "\n\n", "</h4>", "\n\n").Replace(body.String())
 	s = html.UnescapeString(htmlTag.ReplaceAllString(s, ""))
+	s = math.restoreText(s)
 	return strings.TrimSpace(blankRuns.ReplaceAllString(s, "\n\n")) + "\n"
 }

@@ -52,7 +52,7 @@ type model struct {
 }
 
 var models = map[string]model{
-	KindDeepSeek: {prompt: deepseekPrompt, clean: cleanDeepSeek, defaultModel: deepseekDefaultModel},
+	KindDeepSeek: {prompt: deepseekPrompt, clean: cleanDeepSeekRegions, defaultModel: deepseekDefaultModel}, // regions.go
 	KindNanonets: {prompt: nanonetsPrompt, clean: cleanNanonets, defaultModel: nanonetsDefaultModel},
 }
 

@@ -68,6 +68,9 @@ type Doc struct {
 // Open parses a PDF held in memory. A PDF that needs a password must have been
 // decrypted before (see Decrypt).
 func Open(pdf []byte, opts Options) (d *Doc, err error) {
+	if IsImage(pdf) {
+		return openImage(pdf, opts) // image.go: PNG, JPEG, TIFF, WebP
+	}
 	if !IsPDF(pdf) {
 		return nil, ErrBadPDF
 	}

@@ -1,0 +1,47 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestQuick runs the tiny version of every case, to show the harness still
+// works end to end. It asserts that each case produced numbers, never how
+// fast anything was: benchmarks are not timed tests.
+func TestQuick(t *testing.T) {
+	for _, tool := range []string{"redis-server", "mutool"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed: %v", tool, err)
+		}
+	}
+	if testing.Short() {
+		t.Skip("starts a dozen processes; skipped with -short")
+	}
+	bin := filepath.Join(t.TempDir(), "docparse")
+	out, err := exec.Command("go", "build", "-o", bin, "../cmd/docparse").CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+
+	rep, err := Run(context.Background(), Options{Bin: bin, Samples: "../../shared/pdfs", Work: t.TempDir(), Quick: true})
+	require.NoError(t, err)
+	cases := map[string]bool{}
+	for _, r := range rep.Rows {
+		cases[r.Case] = true
+		require.Greater(t, r.Value, 0.0, "%s: %s", r.Case, r.Figure)
+		require.NotEmpty(t, r.Notes)
+	}
+	for _, c := range AllCases {
+		require.True(t, cases[c], "case %s produced no row", c)
+	}
+	var buf bytes.Buffer
+	rep.Print(&buf)
+	require.Contains(t, buf.String(), "| case | figure |")
+	if testing.Verbose() {
+		rep.Print(os.Stdout)
+	}
+}
