@@ -76,7 +76,11 @@ func (c *Cluster) runJobs(ctx context.Context, files []string, opts map[string]s
 		wg.Add(1)
 		go func() { defer wg.Done(); profile(ctx) }()
 	}
+	tctx, stopTimeline := context.WithCancel(ctx)
+	wg.Add(1)
+	go func() { defer wg.Done(); c.timeline(tctx, ids) }()
 	jobs, err := c.waitJobs(ctx, ids, limit)
+	stopTimeline()
 	wg.Wait()
 	if err != nil {
 		return RunResult{}, err

@@ -103,10 +103,10 @@ func (c *Client) Download(ctx context.Context, id string) ([]byte, error) {
 	return raw, err
 }
 
-// Cancel cancels a job.
+// Cancel cancels a job and keeps it (DELETE /v1/jobs/{id} also deletes it).
 func (c *Client) Cancel(ctx context.Context, id string) (httpapi.Status, error) {
 	var s httpapi.Status
-	err := c.do(ctx, http.MethodDelete, "/v1/jobs/"+id, "", nil, &s)
+	err := c.do(ctx, http.MethodPost, "/v1/jobs/"+id+"/cancel", "", nil, &s)
 	return s, err
 }
 

@@ -68,6 +68,14 @@ type Config struct {
 	RateLimit   int      `env:"RATE_LIMIT" envDefault:"0"` // requests per minute per key or IP; 0: off
 	CORSOrigins string   `env:"CORS_ORIGINS"`
 
+	// Integration API: webhooks and the result cache.
+	WebhookURL          string        `env:"WEBHOOK_URL"`                            // callback_url when an upload names none
+	WebhookSecret       string        `env:"WEBHOOK_SECRET"`                         // HMAC-SHA256 key of X-Docparse-Signature
+	WebhookAllowedHosts []string      `env:"WEBHOOK_ALLOWED_HOSTS" envSeparator:","` // empty: any host with public addresses
+	WebhookTimeout      time.Duration `env:"WEBHOOK_TIMEOUT" envDefault:"10s"`       // per attempt
+	WebhookRetryFor     time.Duration `env:"WEBHOOK_RETRY_FOR" envDefault:"3m"`      // attempts stop after this
+	CacheTTL            time.Duration `env:"CACHE_TTL" envDefault:"24h"`             // 0: no result cache
+
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"text"`
 }

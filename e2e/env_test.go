@@ -30,6 +30,7 @@ import (
 	"github.com/docparse/docparse/stages/read"
 	"github.com/docparse/docparse/stages/render"
 	"github.com/docparse/docparse/stages/tesseract"
+	"github.com/docparse/docparse/webhook"
 )
 
 const (
@@ -67,6 +68,8 @@ type envOpts struct {
 	maxRetries   int
 	workers      int // 0: API only
 	syncTimeout  time.Duration
+	webhooks     webhook.Options // api_test.go: receivers on 127.0.0.1 need it allowed
+	cacheTTL     time.Duration   // 0: no result cache
 }
 
 func newEnv(t *testing.T, o envOpts) *env {
@@ -105,6 +108,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 			Consumers: max(o.workers, 2), OCRConsumers: 8, Engines: engines, Local: o.local,
 			Render: renderOpts, RangePages: 8, Window: 64, ImageTTL: time.Hour, ClaimIdle: 30 * time.Second,
 			AllowPartial: o.allowPartial, MaxPages: 5000, CloseTimeout: 5 * time.Second, HandlerTimeout: time.Minute,
+			Webhooks: o.webhooks,
 		})
 		require.NoError(t, err)
 		go func() { _ = w.Run(ctx); done <- struct{}{} }()
@@ -113,7 +117,8 @@ func newEnv(t *testing.T, o envOpts) *env {
 	pub, err := handlers.NewPublisher(e.rdb, 0, watermill.NopLogger{})
 	require.NoError(t, err)
 	app := httpapi.New(httpapi.Params{Store: e.store, Publisher: pub, Logger: logger, DefaultMode: "balanced",
-		DefaultFormat: "markdown", MaxUploadMB: 50, SyncTimeout: cmp.Or(o.syncTimeout, 20*time.Second)})
+		DefaultFormat: "markdown", MaxUploadMB: 50, SyncTimeout: cmp.Or(o.syncTimeout, 20*time.Second),
+		Webhooks: o.webhooks, CacheTTL: o.cacheTTL, InferenceMode: "vllm"})
 	port := freePort(t)
 	go func() { _ = app.Listen(ctx, "127.0.0.1:"+strconv.Itoa(port), 5*time.Second); done <- struct{}{} }()
 	e.api = client.New("http://127.0.0.1:"+strconv.Itoa(port), "")

@@ -62,7 +62,7 @@ func (w *Worker) openDoc(ctx context.Context, job jobstore.Job) (*render.Doc, er
 	if err != nil {
 		return nil, fmt.Errorf("read upload: %w", err)
 	}
-	if job.Password != "" {
+	if job.Password != "" && !render.IsImage(pdf) { // an image has no password to remove
 		if pdf, err = render.Decrypt(pdf, job.Password); err != nil {
 			return nil, err
 		}

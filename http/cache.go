@@ -36,12 +36,13 @@ func boolStr(b bool) string {
 // fromCache creates the job from an earlier result when there is one. ok
 // false means the job must run; j then carries its cache key, unless the
 // cache is off or bypassed.
-func (a *App) fromCache(ctx context.Context, j jobstore.Job, u upload) (jobstore.Job, bool, error) {
+func (a *App) fromCache(ctx context.Context, jp *jobstore.Job, u upload) (jobstore.Job, bool, error) {
 	if a.p.CacheTTL <= 0 || u.extras.noCache {
-		return j, false, nil
+		return *jp, false, nil
 	}
-	key := a.cacheKey(j, u.data)
-	srcID, err := a.p.Store.CacheLookup(ctx, key)
+	jp.CacheKey = a.cacheKey(*jp, u.data) // hashed once: claimCache uses it too
+	j := *jp
+	srcID, err := a.p.Store.CacheLookup(ctx, j.CacheKey)
 	if err != nil || srcID == "" {
 		return j, false, err
 	}
@@ -68,11 +69,11 @@ func (a *App) fromCache(ctx context.Context, j jobstore.Job, u upload) (jobstore
 
 // claimCache points the cache key at a job that runs, unless a job that is
 // still running or completed holds it: then that one answers later uploads.
-func (a *App) claimCache(ctx context.Context, j jobstore.Job, data []byte, noCache bool) {
-	if a.p.CacheTTL <= 0 || noCache {
-		return
+func (a *App) claimCache(ctx context.Context, j jobstore.Job) {
+	key := j.CacheKey
+	if key == "" {
+		return // cache off or bypassed
 	}
-	key := a.cacheKey(j, data)
 	if id, err := a.p.Store.CacheLookup(ctx, key); err == nil && id != "" {
 		if st, err := a.p.Store.Status(ctx, id); err == nil && st != jobstore.StatusFailed && st != jobstore.StatusCancelled {
 			return

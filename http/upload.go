@@ -197,7 +197,7 @@ func (a *App) submit(c *fiber.Ctx) (jobstore.Job, error) {
 	}
 	ctx, cancel := storeCtx(c)
 	defer cancel()
-	if cached, ok, err := a.fromCache(ctx, j, u); err != nil || ok { // cache.go
+	if cached, ok, err := a.fromCache(ctx, &j, u); err != nil || ok { // cache.go
 		return cached, err
 	}
 	if err := a.p.Store.Create(ctx, j, u.data); err != nil {
@@ -207,7 +207,7 @@ func (a *App) submit(c *fiber.Ctx) (jobstore.Job, error) {
 	if err := publishJSON(a.p.Publisher, messages.StreamJobs, messages.JobSubmitted{V: messages.Version, JobID: j.ID}); err != nil {
 		return j, err
 	}
-	a.claimCache(ctx, j, u.data, u.extras.noCache)
+	a.claimCache(ctx, j)
 	// Answer with the job as created: a worker may already have moved it on,
 	// and the 202 says what was accepted.
 	j.Status = jobstore.StatusQueued

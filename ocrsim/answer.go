@@ -88,7 +88,11 @@ func markup(kind, text string, cut bool) string {
 	case kind == "deepseek" && cut:
 		return "<|ref|>text<|/ref|><|det|>[[12, 34, 560, 78]]<|/det|>\n" + text
 	case kind == "deepseek":
-		return "<|ref|>text<|/ref|><|det|>[[12, 34, 560, 78]]<|/det|>\n" + text + "\n\n<｜end▁of▁sentence｜>"
+		// Like the real model on a page with a figure: an image block (box
+		// only, no text) after the text, so the engine's clean-up and the
+		// include_images crops are exercised.
+		return "<|ref|>text<|/ref|><|det|>[[12, 34, 560, 78]]<|/det|>\n" + text +
+			"\n\n<|ref|>image<|/ref|><|det|>[[100, 500, 600, 900]]<|/det|>\n\n<｜end▁of▁sentence｜>"
 	case kind == "nanonets" && !cut:
 		return text + "\n\n<watermark>SIM</watermark>\n\n<page_number>1</page_number>"
 	}

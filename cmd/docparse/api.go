@@ -52,6 +52,7 @@ func runAPI(ctx context.Context, cfg configT, logger *slog.Logger) error {
 		DefaultMode: cfg.DefaultMode, DefaultFormat: cfg.DefaultFormat, MaxUploadMB: cfg.MaxUploadMB,
 		SyncTimeout: cfg.SyncTimeout, Ready: readiness(engines),
 		MaxPages: cfg.MaxPages, APIKeys: cfg.APIKeys, RateLimit: cfg.RateLimit, CORSOrigins: cfg.CORSOrigins,
+		Webhooks: cfg.Webhooks(), DefaultCallbackURL: cfg.WebhookURL, CacheTTL: cfg.CacheTTL, InferenceMode: cfg.InferenceMode,
 	})
 	g, gctx := errgroup.WithContext(ctx)
 	if cfg.NumWorkers > 0 {

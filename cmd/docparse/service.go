@@ -78,6 +78,7 @@ func newWorker(cfg config.Config, rdb redis.UniversalClient, logger *slog.Logger
 		RangePages: cfg.RangePages, Window: cfg.RenderWindow, ImageTTL: cfg.ImageTTL, ClaimIdle: cfg.ClaimIdle(),
 		AllowPartial: cfg.AllowPartial, MaxPages: cfg.MaxPages, StreamMaxLen: cfg.StreamMaxLen,
 		CloseTimeout: cfg.ShutdownTimeout, HandlerTimeout: time.Minute, HeartbeatTTL: cfg.HeartbeatTTL,
+		Webhooks: cfg.Webhooks(),
 	})
 }
 

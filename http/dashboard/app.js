@@ -277,7 +277,7 @@ async function jobAction(kind) {
   const id = state.jobId;
   try {
     if (kind === "cancel") {
-      await api(`/v1/jobs/${id}`, { method: "DELETE" });
+      await api(`/v1/jobs/${id}/cancel`, { method: "POST" }); // DELETE would also delete the job
       flash("job cancelled");
     } else if (kind === "retry") {
       await api(`/v1/jobs/${id}/retry`, { method: "POST" });

@@ -11,7 +11,6 @@ import (
 	"image/jpeg"
 	"image/png"
 	"math"
-	"regexp"
 
 	"github.com/gen2brain/go-fitz"
 
@@ -211,17 +210,18 @@ func Encode(img *image.RGBA, format string, quality int) ([]byte, string, error)
 		}
 		return buf.Bytes(), "image/jpeg", nil
 	}
+	if ok, err := encodePNG(&buf, src); ok || err != nil { // pngfast.go: unfiltered rows, see why there
+		if err != nil {
+			return nil, "", fmt.Errorf("png: %w", err)
+		}
+		return buf.Bytes(), "image/png", nil
+	}
 	enc := png.Encoder{CompressionLevel: png.BestSpeed}
 	if err := enc.Encode(&buf, src); err != nil {
 		return nil, "", fmt.Errorf("png: %w", err)
 	}
 	return buf.Bytes(), "image/png", nil
 }
-
-var (
-	symbolBlock = regexp.MustCompile(`(?s)<symbol.*?</symbol>|<clipPath.*?</clipPath>|<defs>.*?</defs>`)
-	strokePath  = regexp.MustCompile(`<path[^>]*(stroke=|fill=)`)
-)
 
 // drawings counts vector paths drawn on the page (rules, table borders, boxes),
 // leaving out glyph outlines and clip paths, which MuPDF's SVG output keeps in
@@ -231,8 +231,7 @@ func (d *Doc) drawings(idx int) int {
 	if err != nil {
 		return 0
 	}
-	svg = symbolBlock.ReplaceAllString(svg, "")
-	return len(strokePath.FindAllStringIndex(svg, -1))
+	return countDrawnPaths(svg) // drawings.go
 }
 
 // grayOf returns img as a grayscale image when every pixel is gray.
