@@ -202,7 +202,7 @@ func multiPageTIFF(pages ...*image.Gray) []byte {
 	le := bo.LittleEndian
 	b.WriteString("II*\x00")
 	_ = bo.Write(&b, le, uint32(0)) // patched: the first IFD follows its strip
-	link := 4                          // where the offset of the next IFD goes
+	link := 4                       // where the offset of the next IFD goes
 	for _, p := range pages {
 		w, h := p.Rect.Dx(), p.Rect.Dy()
 		stripAt := uint32(b.Len())

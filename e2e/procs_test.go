@@ -108,6 +108,9 @@ func newCluster(t *testing.T, sim ocrsim.Options, extra map[string]string) *clus
 	c.env = map[string]string{
 		"REDIS_URL": c.redis.URL(), "INFERENCE_MODE": "vllm", "VLLM_DEEPSEEK_URL": url, "VLLM_NANONETS_URL": url,
 		"API_HOST": "127.0.0.1", "API_PORT": strconv.Itoa(port), "OCR_CONCURRENCY": "4", "OCR_TIMEOUT": "10s",
+		// These tests upload the same documents again to compare runs: the
+		// result cache would answer the second run without any work.
+		"CACHE_TTL": "0",
 	}
 	for k, v := range extra {
 		c.env[k] = v

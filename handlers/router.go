@@ -69,8 +69,8 @@ type Params struct {
 	MaxPages       int
 	StreamMaxLen   int64
 	CloseTimeout   time.Duration
-	HandlerTimeout time.Duration // bound on one non-OCR handler run
-	HeartbeatTTL   time.Duration // a dead process's messages are claimed 1.5 TTL after its last beat; default 10s
+	HandlerTimeout time.Duration   // bound on one non-OCR handler run
+	HeartbeatTTL   time.Duration   // a dead process's messages are claimed 1.5 TTL after its last beat; default 10s
 	Webhooks       webhook.Options // the webhook stage's delivery policy (webhook.go)
 }
 

@@ -123,6 +123,9 @@ func (u *upload) checkContent() error {
 	if render.Sniff(u.data) == "" {
 		return newError(fiber.StatusUnsupportedMediaType, "unsupported_media_type", "the file is not a PDF, PNG, JPEG, TIFF or WebP (judged by its content)")
 	}
+	if render.IsImage(u.data) && render.CheckImage(u.data) != nil {
+		return newError(fiber.StatusUnsupportedMediaType, "unsupported_media_type", "the file starts like an image but does not decode as one")
+	}
 	return nil
 }
 

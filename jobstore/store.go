@@ -54,7 +54,7 @@ type Job struct {
 	DocumentPages int    `redis:"document_pages"` // pages in the upload; TotalPages counts the selected ones
 	CallbackURL   string `redis:"callback_url"`
 	IncludeImages bool   `redis:"include_images"`
-	Cached        bool   `redis:"cached"`    // completed from an earlier job's result
+	Cached        bool   `redis:"cached"` // completed from an earlier job's result
 	CachedFrom    string `redis:"cached_from"`
 	CacheKey      string `redis:"cache_key"` // docparse:cache:... this job answers for once completed
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/draw"
 	_ "image/jpeg" // decoders for the formats the pipeline renders
 	_ "image/png"
 	"strings"
@@ -42,9 +41,7 @@ func decodePicture(img []byte) (picture, error) {
 		return picture{}, fmt.Errorf("decode image (%d bytes): %w", len(img), err)
 	}
 	b := src.Bounds()
-	dst := image.NewNRGBA(b)
-	draw.Draw(dst, b, src, b.Min, draw.Src)
-	sum := sha256.Sum256(dst.Pix)
+	sum := sha256.Sum256(nrgbaPixels(src)) // pixels.go
 	return picture{id: "page-" + hex.EncodeToString(sum[:])[:16], width: b.Dx(), height: b.Dy(), raw: img}, nil
 }
 

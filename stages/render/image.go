@@ -101,3 +101,21 @@ func toPNG(b []byte, decode func(r io.Reader) (image.Image, error)) ([]byte, err
 	}
 	return out.Bytes(), nil
 }
+
+// CheckImage reports whether an image upload's header decodes, so the API
+// can refuse a file that only starts like an image before queueing a job.
+func CheckImage(b []byte) error {
+	_, _, err := image.DecodeConfig(bytes.NewReader(b))
+	if err != nil && Sniff(b) == KindTIFF {
+		// Go's TIFF decoder knows fewer variants than MuPDF: ask MuPDF too.
+		d, ferr := openImageFitz(b, Options{})
+		if ferr == nil {
+			d.Close()
+			return nil
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrBadImage, err)
+	}
+	return nil
+}
