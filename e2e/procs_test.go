@@ -68,7 +68,14 @@ func startProc(t testing.TB, env map[string]string, args ...string) *proc {
 	require.NoError(t, cmd.Start())
 	p := &proc{cmd: cmd, done: make(chan struct{}), log: logPath}
 	go func() { _ = cmd.Wait(); f.Close(); close(p.done) }()
-	t.Cleanup(func() { p.kill() })
+	t.Cleanup(func() {
+		p.kill()
+		if t.Failed() {
+			if b, err := os.ReadFile(logPath); err == nil {
+				t.Logf("%s %v log:\n%s", filepath.Base(cmd.Path), args, tail(string(b), 4000))
+			}
+		}
+	})
 	return p
 }
 
@@ -111,6 +118,8 @@ func newCluster(t *testing.T, sim ocrsim.Options, extra map[string]string) *clus
 		// These tests upload the same documents again to compare runs: the
 		// result cache would answer the second run without any work.
 		"CACHE_TTL": "0",
+		// Several workers share this host: no fixed metrics port.
+		"METRICS_ADDR": "",
 	}
 	for k, v := range extra {
 		c.env[k] = v
@@ -165,4 +174,11 @@ func TestSeveralProcesses(t *testing.T) {
 		return err == nil && len(groups) >= 2
 	}, 10*time.Second, 50*time.Millisecond)
 	require.Len(t, groups, 2, "both worker processes joined the split group, the API-only process did not")
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
 }
