@@ -34,7 +34,8 @@ fuzz: ## the upload and PDF-open path, for a short fixed time
 	$(GO) test -run '^$$' -fuzz FuzzUpload -fuzztime $(FUZZTIME) ./http/
 
 soak: ## the fault-injection tests, longer: more jobs, 25 worker kills, 4 Redis restarts (see RELIABILITY.md)
-	DOCPARSE_SOAK=1 $(GO) test -count=1 -timeout 30m -v -run 'TestWorkerKills|TestRedisRestart|TestGracefulShutdown|TestOCR|TestCancel|TestPoison|TestBadInput|TestFifty' ./e2e/ 2>&1 | grep -E '^(=== RUN|--- |PASS|FAIL|ok)|FIGURES|Error'
+	DOCPARSE_SOAK=1 $(GO) test -count=1 -timeout 30m -v -run 'TestWorkerKills|TestRedisRestart|TestGracefulShutdown|TestOCR|TestCancel|TestPoison|TestBadInput|TestFifty' ./e2e/ >soak.log 2>&1; \
+	status=$$?; grep -E '^(--- |PASS|FAIL|ok)|FIGURES|Error Trace|Error:' soak.log; echo "full log: soak.log"; exit $$status
 
 bench:
 	$(GO) run ./cmd/docparse bench

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"sync"
 	"time"
@@ -56,6 +57,10 @@ func (r RunResult) Spread() time.Duration {
 // jobs to complete and collects the figures. profile, when set, is called
 // beside the jobs (it takes CPU profiles).
 func (c *Cluster) runJobs(ctx context.Context, files []string, opts map[string]string, limit time.Duration, profile func(context.Context)) (RunResult, error) {
+	// The same PDF is uploaded several times (many jobs, repeated small
+	// runs): without no_cache the API's result cache would answer them.
+	opts = maps.Clone(opts)
+	opts["no_cache"] = "true"
 	cpu0 := c.cpuTimes()
 	ids := make([]string, len(files))
 	var g errgroup.Group
