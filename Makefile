@@ -3,12 +3,12 @@ GO ?= go
 BIN := bin/docparse
 FUZZTIME ?= 20s
 
-.PHONY: run test build deps vet fuzz bench clean check-deploy screenshot soak
+.PHONY: run test build deps deps-test vet fuzz bench clean check-deploy screenshot soak
 
 run: deps build ## start Redis if needed, then the API and its workers on :1233
 	./scripts/run.sh
 
-test: deps vet ## the whole suite against throwaway redis-servers
+test: deps-test vet ## the whole suite against throwaway redis-servers
 	$(GO) test -count=1 -timeout 15m ./...
 	$(MAKE) fuzz
 	$(MAKE) check-deploy
@@ -24,6 +24,10 @@ build:
 
 deps:
 	./scripts/deps.sh
+	$(GO) mod download
+
+deps-test:
+	./scripts/deps.sh test
 	$(GO) mod download
 
 vet:

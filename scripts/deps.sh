@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Installs what docparse needs on a Debian machine when it is missing:
-# redis-server, Tesseract with its English and orientation data, and Chromium
-# (headless, for the dashboard's browser test).
+# redis-server and Tesseract with its English and orientation data; with the
+# argument "test", also Chromium (headless, for the dashboard's browser test)
+# and mupdf-tools (mutool joins the benchmark's PDFs and is the reference of
+# docparse textlayer --compare).
 set -euo pipefail
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
 [ -e /usr/share/tesseract-ocr/5/tessdata/eng.traineddata ] || [ -e /usr/share/tesseract-ocr/4.00/tessdata/eng.traineddata ] || need+=(tesseract-ocr-eng)
 [ -e /usr/share/tesseract-ocr/5/tessdata/osd.traineddata ] || [ -e /usr/share/tesseract-ocr/4.00/tessdata/osd.traineddata ] || need+=(tesseract-ocr-osd)
-command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-dejavu-core)
+if [ "${1:-}" = "test" ]; then
+  command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-dejavu-core)
+  command -v mutool >/dev/null 2>&1 || need+=(mupdf-tools)
+fi
 if [ "${#need[@]}" -eq 0 ]; then
   exit 0
 fi
