@@ -151,4 +151,10 @@ func TestBadPDFsFailTheirJobOnly(t *testing.T) {
 	withPassword := e.submit(t, "libreoffice-writer-password.pdf", map[string]string{"password": "openpassword"})
 	st, _ = e.waitDone(t, withPassword, time.Minute)
 	require.Equal(t, "completed", st.Status, "the password opens it: %v", st.Error)
+	job, err := e.store.Get(context.Background(), withPassword)
+	require.NoError(t, err)
+	require.Empty(t, job.Password, "the password leaves Redis once the upload is decrypted")
+	md, err := e.api.Download(context.Background(), withPassword)
+	require.NoError(t, err)
+	require.Contains(t, string(md), "page-")
 }

@@ -88,6 +88,9 @@ func (w *Worker) startJob(ctx context.Context, log *slog.Logger, job jobstore.Jo
 	if err := w.p.Store.SetDocumentPages(ctx, job.ID, total); err != nil {
 		return err
 	}
+	if err := w.forgetPassword(ctx, job); err != nil {
+		return err
+	}
 	log.Info("job started", slog.Int("pages", len(pages)), slog.Int("document_pages", total))
 	for _, r := range render.Runs(pages, w.p.RangePages) {
 		m := messages.JobSubmitted{V: messages.Version, JobID: job.ID, FromPage: r[0], ToPage: r[1]}
@@ -164,6 +167,27 @@ func (w *Worker) renderPage(ctx context.Context, job jobstore.Job, doc *render.D
 		out.ImageKey, out.MIME = key, page.MIME
 	}
 	return Publish(w.pub, messages.StreamPages, out)
+}
+
+// forgetPassword stores the decrypted upload in place of the encrypted one
+// before any range is published, so later opens need no password and the
+// password leaves Redis.
+func (w *Worker) forgetPassword(ctx context.Context, job jobstore.Job) error {
+	if job.Password == "" {
+		return nil
+	}
+	pdf, err := w.p.Store.PDF(ctx, job.ID)
+	if err != nil {
+		return fmt.Errorf("read upload: %w", err)
+	}
+	if !render.IsPDF(pdf) {
+		return nil
+	}
+	plain, err := render.Decrypt(pdf, job.Password)
+	if err != nil {
+		return err
+	}
+	return w.p.Store.ForgetPassword(ctx, job.ID, plain)
 }
 
 // inputError tells a problem of the upload itself, which fails its job, from

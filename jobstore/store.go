@@ -395,3 +395,17 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	}
 	return s.rdb.ZRem(ctx, JobsIndex, id).Err()
 }
+
+// ForgetPassword replaces an encrypted upload with its decrypted copy and
+// drops the password, so the secret does not sit in Redis for the job's TTL.
+func (s *Store) ForgetPassword(ctx context.Context, id string, decrypted []byte) error {
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.SetArgs(ctx, pdfKey(id), decrypted, redis.SetArgs{KeepTTL: true})
+		p.HDel(ctx, jobKey(id), "password")
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("forget password of %s: %w", id, err)
+	}
+	return nil
+}
