@@ -92,7 +92,7 @@ func (w *Worker) startJob(ctx context.Context, log *slog.Logger, job jobstore.Jo
 		return err
 	}
 	log.Info("job started", slog.Int("pages", len(pages)), slog.Int("document_pages", total))
-	for _, r := range render.Runs(pages, w.p.RangePages) {
+	for _, r := range render.Runs(pages, w.rangeSize(ctx, len(pages))) {
 		m := messages.JobSubmitted{V: messages.Version, JobID: job.ID, FromPage: r[0], ToPage: r[1]}
 		if err := Publish(w.pub, messages.StreamJobs, m); err != nil {
 			return err
@@ -167,6 +167,19 @@ func (w *Worker) renderPage(ctx context.Context, job jobstore.Job, doc *render.D
 		out.ImageKey, out.MIME = key, page.MIME
 	}
 	return Publish(w.pub, messages.StreamPages, out)
+}
+
+// rangeSize spreads a small document over every split consumer instead of
+// handing it to one in a single range: a 10-page PDF in one 8-page range
+// renders page after page while the other consumers idle, and its last page
+// reaches the GPU late. Large documents keep SPLIT_RANGE_PAGES.
+func (w *Worker) rangeSize(ctx context.Context, pages int) int {
+	consumers, err := w.p.Redis.XInfoConsumers(ctx, messages.StreamJobs, StageSplit).Result()
+	if err != nil || len(consumers) == 0 {
+		return w.p.RangePages
+	}
+	perConsumer := (pages + len(consumers) - 1) / len(consumers)
+	return max(1, min(w.p.RangePages, perConsumer))
 }
 
 // forgetPassword stores the decrypted upload in place of the encrypted one

@@ -208,6 +208,36 @@ func TestCORSOrigins(t *testing.T) {
 	require.Empty(t, other.header.Get("Access-Control-Allow-Origin"))
 }
 
+// tooLarge posts an oversized upload the way curl does, asking with Expect:
+// 100-continue first. The server answers 413 and closes the connection
+// without reading the rest, so a client still writing may see the reset
+// before the answer; such an attempt is tried again, a few times at most.
+func tooLarge(t *testing.T, base string, h map[string]string, body func() io.Reader) answer {
+	t.Helper()
+	c := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: 5 * time.Second, DisableKeepAlives: true}}
+	var lastErr error
+	for range 5 {
+		req, err := http.NewRequest("POST", base+"/v1/process/async", body())
+		require.NoError(t, err)
+		for k, v := range h {
+			req.Header.Set(k, v)
+		}
+		req.Header.Set("Expect", "100-continue")
+		resp, err := c.Do(req)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		a := answer{status: resp.StatusCode, header: resp.Header}
+		_ = json.Unmarshal(b, &a.body)
+		return a
+	}
+	t.Fatalf("no answer to an oversized upload: %v", lastErr)
+	return answer{}
+}
+
 // chunked hides a body's length, so the client sends it chunked.
 type chunked struct{ io.Reader }
 
@@ -219,10 +249,10 @@ func TestUploadLimits(t *testing.T) {
 	ct, body := form(t, big)
 	h := map[string]string{"Content-Type": ct}
 
-	r := call(t, "POST", base+"/v1/process/async", h, bytes.NewReader(body))
+	r := tooLarge(t, base, h, func() io.Reader { return bytes.NewReader(body) })
 	require.Equal(t, 413, r.status, "over MAX_UPLOAD_MB with Content-Length")
 	require.Equal(t, "too_large", r.body["error"].(map[string]any)["code"])
-	r = call(t, "POST", base+"/v1/process/async", h, chunked{bytes.NewReader(body)})
+	r = tooLarge(t, base, h, func() io.Reader { return chunked{bytes.NewReader(body)} })
 	require.Equal(t, 413, r.status, "over MAX_UPLOAD_MB, chunked")
 
 	r = upload(t, base, nil, sharedPDF(t, "pdflatex-4-pages.pdf"))
