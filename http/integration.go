@@ -10,7 +10,6 @@ import (
 
 	"github.com/docparse/docparse/jobstore"
 	"github.com/docparse/docparse/messages"
-	"github.com/docparse/docparse/metrics"
 	"github.com/docparse/docparse/stages/render"
 )
 
@@ -98,12 +97,11 @@ func (a *App) deleteJob(c *fiber.Ctx) error {
 	ctx, cancel := storeCtx(c)
 	defer cancel()
 	if !jobstore.Final(j.Status) {
-		moved, err := a.p.Store.Finish(ctx, j.ID, jobstore.StatusCancelled, "cancelled and deleted by request", nil)
+		moved, err := a.cancelRunning(ctx, j.ID, "cancelled and deleted by request", false)
 		if err != nil {
 			return err
 		}
 		if moved {
-			metrics.JobsTotal.WithLabelValues(metrics.OutcomeCancelled).Inc()
 			j.Status = jobstore.StatusCancelled
 		}
 	}

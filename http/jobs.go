@@ -230,6 +230,21 @@ func (a *App) jobPage(c *fiber.Ctx) error {
 	return c.JSON(v)
 }
 
+// cancelRunning moves a job that is not final to cancelled and counts it.
+// With announce it also tells docparse.finished, so webhooks report it; a job
+// about to be deleted is not announced, its data would be gone.
+func (a *App) cancelRunning(ctx context.Context, id, reason string, announce bool) (bool, error) {
+	moved, err := a.p.Store.Finish(ctx, id, jobstore.StatusCancelled, reason, nil)
+	if err != nil || !moved {
+		return false, err
+	}
+	metrics.JobsTotal.WithLabelValues(metrics.OutcomeCancelled).Inc()
+	if announce {
+		_ = publishJSON(a.p.Publisher, messages.StreamFinished, messages.JobFinished{V: messages.Version, JobID: id, Status: jobstore.StatusCancelled})
+	}
+	return true, nil
+}
+
 func (a *App) cancelJob(c *fiber.Ctx) error {
 	j, err := a.getJob(c)
 	if err != nil {
@@ -238,13 +253,8 @@ func (a *App) cancelJob(c *fiber.Ctx) error {
 	ctx, cancel := storeCtx(c)
 	defer cancel()
 	if !jobstore.Final(j.Status) {
-		moved, err := a.p.Store.Finish(ctx, j.ID, jobstore.StatusCancelled, "cancelled by request", nil)
-		if err != nil {
+		if _, err := a.cancelRunning(ctx, j.ID, "cancelled by request", true); err != nil {
 			return err
-		}
-		if moved {
-			metrics.JobsTotal.WithLabelValues(metrics.OutcomeCancelled).Inc()
-			_ = publishJSON(a.p.Publisher, messages.StreamFinished, messages.JobFinished{V: messages.Version, JobID: j.ID, Status: jobstore.StatusCancelled})
 		}
 	}
 	j, err = a.p.Store.Get(ctx, j.ID)
