@@ -73,11 +73,7 @@ func cleanupCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cfg, logger, err := loadConfig()
-			if err != nil {
-				return err
-			}
-			rdb, err := newRedis(cfg, 4)
+			cfg, logger, rdb, err := redisCommand()
 			if err != nil {
 				return err
 			}

@@ -24,11 +24,7 @@ func poisonCmd() *cobra.Command {
 
 // withRedis runs fn with a small client on REDIS_URL.
 func withRedis(fn func(rdb redis.UniversalClient, logger *slog.Logger) error) error {
-	cfg, logger, err := loadConfig()
-	if err != nil {
-		return err
-	}
-	rdb, err := newRedis(cfg, 4)
+	_, logger, rdb, err := redisCommand()
 	if err != nil {
 		return err
 	}

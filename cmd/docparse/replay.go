@@ -29,11 +29,7 @@ came from and removes it from docparse.poison.`,
 			if poison == "" && (stream == "" || group == "" || from == "") {
 				return errors.New("give --stream, --group and --from (and optionally --to), or --poison ID")
 			}
-			cfg, logger, err := loadConfig()
-			if err != nil {
-				return err
-			}
-			rdb, err := newRedis(cfg, 4)
+			_, logger, rdb, err := redisCommand()
 			if err != nil {
 				return err
 			}

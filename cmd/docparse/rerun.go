@@ -20,11 +20,7 @@ func rerunCmd() *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		Short: "Run a job again from its stored upload, with the same options, as a new job (talks to Redis)",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, logger, err := loadConfig()
-			if err != nil {
-				return err
-			}
-			rdb, err := newRedis(cfg, 4)
+			cfg, logger, rdb, err := redisCommand()
 			if err != nil {
 				return err
 			}

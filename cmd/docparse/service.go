@@ -94,3 +94,17 @@ func poolSize(cfg config.Config, stages []string, consumers int) int {
 	}
 	return n
 }
+
+// redisCommand sets up an operator command that talks to Redis directly:
+// configuration, logging and a small client.
+func redisCommand() (config.Config, *slog.Logger, redis.UniversalClient, error) {
+	cfg, logger, err := loadConfig()
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	rdb, err := newRedis(cfg, 4)
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	return cfg, logger, rdb, nil
+}

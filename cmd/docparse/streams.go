@@ -21,11 +21,7 @@ func streamsCmd() *cobra.Command {
 		Use:   "streams",
 		Short: "Print streams, consumer groups, lag, pending and consumers (like rq info; talks to Redis)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, _, err := loadConfig()
-			if err != nil {
-				return err
-			}
-			rdb, err := newRedis(cfg, 4)
+			_, _, rdb, err := redisCommand()
 			if err != nil {
 				return err
 			}
