@@ -72,7 +72,7 @@ else
     b=$(basename "$u")
     case "$b" in
       *@.service)
-        for inst in split classify ocr-deepseek ocr-nanonets assemble cpu; do
+        for inst in split classify ocr-deepseek ocr-nanonets assemble webhook cpu; do
           names+=("${b%@.service}@$inst.service")
         done
         ;;

@@ -34,6 +34,7 @@ var stageStreams = map[string]string{
 	"ocr-deepseek": "docparse.ocr.deepseek",
 	"ocr-nanonets": "docparse.ocr.nanonets",
 	"assemble":     "docparse.done",
+	"webhook":      "docparse.finished",
 }
 
 const defaultShutdown = 30 * time.Second
