@@ -347,9 +347,5 @@ func (s *Store) CreateCached(ctx context.Context, j Job, src Job, upload []byte)
 	if err != nil {
 		return fmt.Errorf("create cached job %s: %w", j.ID, err)
 	}
-	created, _ := time.Parse(time.RFC3339Nano, j.CreatedAt)
-	if err := s.rdb.ZAdd(ctx, JobsIndex, redis.Z{Score: float64(created.UnixMicro()), Member: j.ID}).Err(); err != nil {
-		return fmt.Errorf("index job %s: %w", j.ID, err)
-	}
-	return nil
+	return s.index(ctx, j)
 }

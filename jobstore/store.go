@@ -88,6 +88,12 @@ func (s *Store) Create(ctx context.Context, j Job, pdf []byte) error {
 	if err != nil {
 		return fmt.Errorf("create job %s: %w", j.ID, err)
 	}
+	return s.index(ctx, j)
+}
+
+// index adds a job to the listing by its creation time. It is a separate
+// write because docparse:jobs lives outside the job's hash-tag slot.
+func (s *Store) index(ctx context.Context, j Job) error {
 	created, _ := time.Parse(time.RFC3339Nano, j.CreatedAt)
 	if err := s.rdb.ZAdd(ctx, JobsIndex, redis.Z{Score: float64(created.UnixMicro()), Member: j.ID}).Err(); err != nil {
 		return fmt.Errorf("index job %s: %w", j.ID, err)
