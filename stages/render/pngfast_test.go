@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"image"
+	"image/color"
 	"image/draw"
 	"image/png"
 	"os"
@@ -56,7 +57,7 @@ func TestCountDrawnPathsMatchesRegexp(t *testing.T) {
 	}
 }
 
-func openSample(t *testing.T, name string) *Doc {
+func openSample(t testing.TB, name string) *Doc {
 	b, err := os.ReadFile(filepath.Join(samples, name))
 	if err != nil {
 		t.Skipf("sample %s: %v", name, err)
@@ -71,4 +72,69 @@ func nrgba(img image.Image) *image.NRGBA {
 	out := image.NewNRGBA(img.Bounds())
 	draw.Draw(out, out.Rect, img, img.Bounds().Min, draw.Src)
 	return out
+}
+
+// BenchmarkDeflate encodes rendered sample pages with the standard library's
+// zlib (the baseline) and with the one split uses; compare ns/op and the
+// bytes/page metric between the two sub-benchmarks of one run.
+func BenchmarkDeflate(b *testing.B) {
+	var pages []image.Image
+	for _, name := range []string{"pdflatex-4-pages.pdf", "GeoTopo-komprimiert.pdf", "cmyk-image.pdf", "imagemagick-CCITTFaxDecode.pdf"} {
+		doc := openSample(b, name)
+		bound, err := doc.f.Bound(0)
+		require.NoError(b, err)
+		img, err := doc.f.ImageDPI(0, doc.dpiFor(float64(bound.Dx()), float64(bound.Dy())))
+		require.NoError(b, err)
+		if g, ok := grayOf(img); ok {
+			pages = append(pages, g)
+		} else {
+			pages = append(pages, img)
+		}
+	}
+	for _, c := range []struct {
+		name    string
+		deflate deflater
+	}{{"stdlib", stdDeflate}, {"klauspost", fastDeflate}} {
+		b.Run(c.name, func(b *testing.B) {
+			var size int
+			for b.Loop() {
+				size = 0
+				for _, img := range pages {
+					var buf bytes.Buffer
+					ok, err := encodePNGWith(&buf, img, c.deflate)
+					require.True(b, ok)
+					require.NoError(b, err)
+					size += buf.Len()
+				}
+			}
+			b.ReportMetric(float64(size)/float64(len(pages)), "bytes/page")
+		})
+	}
+}
+
+// TestEncodeTranslucentOnWhite: translucent pixels come out as a viewer shows
+// them on a white page, in colour and in gray.
+func TestEncodeTranslucentOnWhite(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name string
+		px   color.RGBA // premultiplied
+	}{
+		{"gray", color.RGBA{R: 40, G: 40, B: 40, A: 128}},
+		{"colour", color.RGBA{R: 100, G: 20, B: 0, A: 200}},
+		{"clear", color.RGBA{}},
+	} {
+		img := image.NewRGBA(image.Rect(0, 0, 7, 5))
+		draw.Draw(img, img.Rect, &image.Uniform{c.px}, image.Point{}, draw.Src)
+		data, mime, err := Encode(img, "png", 0)
+		require.NoError(t, err, c.name)
+		require.Equal(t, "image/png", mime)
+		got, err := png.Decode(bytes.NewReader(data))
+		require.NoError(t, err, c.name)
+
+		want := image.NewRGBA(img.Rect)
+		draw.Draw(want, want.Rect, image.White, image.Point{}, draw.Src)
+		draw.Draw(want, want.Rect, img, image.Point{}, draw.Over)
+		require.Equal(t, nrgba(want).Pix, nrgba(got).Pix, c.name)
+	}
 }

@@ -244,7 +244,7 @@ func grayOf(img *image.RGBA) (*image.Gray, bool) {
 	}
 	g := image.NewGray(img.Rect)
 	for i, j := 0, 0; i+3 < len(pix); i, j = i+4, j+1 {
-		g.Pix[j] = pix[i]
+		g.Pix[j] = pix[i] + (255 - pix[i+3]) // on white, as encodePNG does colour
 	}
 	return g, true
 }
