@@ -41,6 +41,7 @@ type Config struct {
 	DefaultFormat   string        `env:"DEFAULT_OUTPUT_FORMAT" envDefault:"markdown"`
 	RenderDPI       float64       `env:"RENDER_DPI" envDefault:"144"`
 	RenderMaxPixels int           `env:"RENDER_MAX_PIXELS" envDefault:"6000000"`
+	RenderStoreMB   int           `env:"RENDER_STORE_MB" envDefault:"64"`
 	ImageFormat     string        `env:"IMAGE_FORMAT" envDefault:"png"`
 	RangePages      int           `env:"SPLIT_RANGE_PAGES" envDefault:"8"`
 	RenderWindow    int           `env:"RENDER_WINDOW" envDefault:"64"`
@@ -56,6 +57,7 @@ type Config struct {
 	ShutdownTimeout time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"30s"`
 	ClaimAfter      time.Duration `env:"CLAIM_AFTER" envDefault:"0s"` // 0: derived from OCR_TIMEOUT
 	StreamMaxLen    int64         `env:"STREAM_MAXLEN" envDefault:"0"`
+	StreamRetention time.Duration `env:"STREAM_RETENTION" envDefault:"1h"`
 	HeartbeatTTL    time.Duration `env:"HEARTBEAT_TTL" envDefault:"10s"` // a dead worker's messages are claimed after 1.5x this
 
 	// MetricsAddr is where `docparse worker` serves /metrics and /healthz;

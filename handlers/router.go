@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
@@ -71,6 +72,7 @@ type Params struct {
 	CloseTimeout   time.Duration
 	HandlerTimeout time.Duration   // bound on one non-OCR handler run
 	HeartbeatTTL   time.Duration   // a dead process's messages are claimed 1.5 TTL after its last beat; default 10s
+	StreamKeep     time.Duration   // acknowledged stream entries older than this are trimmed; 0 keeps them
 	Webhooks       webhook.Options // the webhook stage's delivery policy (webhook.go)
 }
 
@@ -80,6 +82,7 @@ type Worker struct {
 	router    *message.Router
 	pub       message.Publisher
 	heartbeat *Heartbeat
+	trimmer   *Trimmer
 	prefix    string
 	docs      *docCache
 	webhooks  *webhook.Sender
@@ -106,6 +109,7 @@ func NewWorker(p Params) (*Worker, error) {
 		w.p.HeartbeatTTL = DefaultHeartbeatTTL
 	}
 	w.heartbeat = &Heartbeat{rdb: p.Redis, prefix: w.prefix, ttl: w.p.HeartbeatTTL, logger: p.Logger}
+	w.trimmer = &Trimmer{rdb: p.Redis, keep: p.StreamKeep, every: trimEvery(p.StreamKeep), logger: p.Logger}
 	if err := w.addMiddleware(); err != nil {
 		return nil, err
 	}
@@ -212,10 +216,11 @@ func engineOf(stage string) string {
 // CloseTimeout for handlers in flight; unacknowledged messages are claimed by
 // another consumer later.
 func (w *Worker) Run(ctx context.Context) error {
-	hbCtx, stopHB := context.WithCancel(context.Background())
-	hbDone := make(chan struct{})
-	go func() { defer close(hbDone); w.heartbeat.Run(hbCtx) }()
-	defer func() { stopHB(); <-hbDone; w.docs.closeAll() }()
+	bgCtx, stopBG := context.WithCancel(context.Background())
+	var bg sync.WaitGroup
+	bg.Go(func() { w.heartbeat.Run(bgCtx) })
+	bg.Go(func() { w.trimmer.Run(bgCtx) })
+	defer func() { stopBG(); bg.Wait(); w.docs.closeAll() }()
 	if err := w.router.Run(ctx); err != nil {
 		return fmt.Errorf("router: %w", err)
 	}

@@ -55,19 +55,18 @@ func (w *Worker) split(msg *message.Message) error {
 }
 
 func (w *Worker) openDoc(ctx context.Context, job jobstore.Job) (*render.Doc, error) {
-	if d := w.docs.get(job.ID); d != nil {
-		return d, nil
-	}
-	pdf, err := w.p.Store.PDF(ctx, job.ID)
-	if err != nil {
-		return nil, fmt.Errorf("read upload: %w", err)
-	}
-	if job.Password != "" && !render.IsImage(pdf) { // an image has no password to remove
-		if pdf, err = render.Decrypt(pdf, job.Password); err != nil {
-			return nil, err
+	return w.docs.get(job.ID, w.p.Render, func() (*render.Source, error) {
+		pdf, err := w.p.Store.PDF(ctx, job.ID)
+		if err != nil {
+			return nil, fmt.Errorf("read upload: %w", err)
 		}
-	}
-	return render.Open(pdf, w.p.Render)
+		if job.Password != "" && !render.IsImage(pdf) { // an image has no password to remove
+			if pdf, err = render.Decrypt(pdf, job.Password); err != nil {
+				return nil, err
+			}
+		}
+		return render.Load(pdf)
+	})
 }
 
 // startJob records the page count and publishes the ranges.

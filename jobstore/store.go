@@ -176,15 +176,35 @@ func (s *Store) ListOwned(ctx context.Context, limit int, status, owner string) 
 
 // PDF returns a job's upload.
 func (s *Store) PDF(ctx context.Context, id string) ([]byte, error) {
-	b, err := s.rdb.Get(ctx, pdfKey(id)).Bytes()
-	if errors.Is(err, redis.Nil) {
+	n, err := s.rdb.StrLen(ctx, pdfKey(id)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("job %s upload size: %w", id, err)
+	}
+	if n == 0 {
 		return nil, ErrNotFound
 	}
-	if err != nil {
-		return nil, fmt.Errorf("job %s upload: %w", id, err)
+	// Read in slices: a GET of a large upload sits whole in Redis's output
+	// buffer for each reader at once, which made Redis's peak memory a
+	// multiple of the upload when several split consumers opened it together.
+	out := make([]byte, 0, n)
+	for off := int64(0); off < n; off += pdfReadChunk {
+		b, err := s.rdb.GetRange(ctx, pdfKey(id), off, min(off+pdfReadChunk, n)-1).Bytes()
+		if err != nil {
+			return nil, fmt.Errorf("job %s upload at byte %d: %w", id, off, err)
+		}
+		if len(b) == 0 {
+			return nil, ErrNotFound // deleted while being read
+		}
+		out = append(out, b...)
 	}
-	return b, nil
+	if int64(len(out)) != n {
+		return nil, fmt.Errorf("job %s upload changed while being read (%d of %d bytes)", id, len(out), n)
+	}
+	return out, nil
 }
+
+// pdfReadChunk is the slice of an upload one GETRANGE reads.
+const pdfReadChunk = 1 << 20
 
 var startScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'status')

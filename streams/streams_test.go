@@ -103,3 +103,59 @@ func TestHeartbeats(t *testing.T) {
 	require.Len(t, procs, 1)
 	require.InDelta(t, 10, procs["host-1-ab"], 1)
 }
+
+// TrimAcked removes only what every group has acknowledged, keeps the
+// retention, and leaves streams without groups alone.
+func TestTrimAcked(t *testing.T) {
+	t.Parallel()
+	rdb := redistest.Start(t).Client(t)
+	ctx := context.Background()
+	var ids []string
+	for _, p := range []string{"a", "b", "c", "d", "e", "f"} {
+		ids = append(ids, add(t, rdb, messages.StreamPages, p))
+	}
+	add(t, rdb, messages.StreamPoison, "p")
+	read := func(group string, n int64) []redis.XMessage {
+		res, err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: group, Consumer: group + "-0",
+			Streams: []string{messages.StreamPages, ">"}, Count: n}).Result()
+		require.NoError(t, err)
+		return res[0].Messages
+	}
+	for _, g := range []string{"classify", "audit"} {
+		require.NoError(t, rdb.XGroupCreate(ctx, messages.StreamPages, g, "0").Err())
+	}
+	// classify acknowledged all six; audit was given four and acknowledged
+	// the first two and the fourth: the third is pending, the last two unread.
+	for _, m := range read("classify", 6) {
+		require.NoError(t, rdb.XAck(ctx, messages.StreamPages, "classify", m.ID).Err())
+	}
+	got := read("audit", 4)
+	require.NoError(t, rdb.XAck(ctx, messages.StreamPages, "audit", got[0].ID, got[1].ID, got[3].ID).Err())
+
+	n, err := streams.TrimAcked(ctx, rdb, messages.StreamPages, time.Hour)
+	require.NoError(t, err)
+	require.Zero(t, n, "nothing is older than the retention")
+
+	n, err = streams.TrimAcked(ctx, rdb, messages.StreamPages, 0)
+	require.NoError(t, err)
+	require.EqualValues(t, 2, n, "the two entries before audit's pending one")
+	left, err := rdb.XRange(ctx, messages.StreamPages, "-", "+").Result()
+	require.NoError(t, err)
+	require.Len(t, left, 4)
+	require.Equal(t, ids[2], left[0].ID, "audit's pending entry stays")
+
+	require.NoError(t, rdb.XAck(ctx, messages.StreamPages, "audit", got[2].ID).Err())
+	n, err = streams.TrimAcked(ctx, rdb, messages.StreamPages, 0)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, n, "up to the last entry audit was given, which it acknowledged")
+	left, err = rdb.XRange(ctx, messages.StreamPages, "-", "+").Result()
+	require.NoError(t, err)
+	require.Equal(t, []string{ids[3], ids[4], ids[5]}, []string{left[0].ID, left[1].ID, left[2].ID}, "unread entries stay")
+
+	n, err = streams.TrimAcked(ctx, rdb, messages.StreamPoison, 0)
+	require.NoError(t, err)
+	require.Zero(t, n, "a stream no group reads is kept")
+	n, err = streams.TrimAcked(ctx, rdb, "docparse.missing", 0)
+	require.NoError(t, err)
+	require.Zero(t, n)
+}

@@ -70,13 +70,14 @@ func readiness(engines map[string]read.Engine) func(ctx context.Context) map[str
 
 // newWorker builds the stage consumers of this process.
 func newWorker(cfg config.Config, rdb redis.UniversalClient, logger *slog.Logger, stages []string, consumers int, engines map[string]read.Engine) (*handlers.Worker, error) {
+	render.LimitStore(cfg.RenderStoreMB << 20)
 	return handlers.NewWorker(handlers.Params{
 		Redis: rdb, Store: jobstore.New(rdb, cfg.JobTTL), Logger: logger,
 		Stages: stages, Consumers: consumers, OCRConsumers: cfg.OCRConcurrency, Engines: engines,
 		Local:      cfg.InferenceMode == config.InferenceLocal,
 		Render:     render.Options{DPI: cfg.RenderDPI, MaxPixels: cfg.RenderMaxPixels, Format: cfg.ImageFormat},
 		RangePages: cfg.RangePages, Window: cfg.RenderWindow, ImageTTL: cfg.ImageTTL, ClaimIdle: cfg.ClaimIdle(),
-		AllowPartial: cfg.AllowPartial, MaxPages: cfg.MaxPages, StreamMaxLen: cfg.StreamMaxLen,
+		AllowPartial: cfg.AllowPartial, MaxPages: cfg.MaxPages, StreamMaxLen: cfg.StreamMaxLen, StreamKeep: cfg.StreamRetention,
 		CloseTimeout: cfg.ShutdownTimeout, HandlerTimeout: time.Minute, HeartbeatTTL: cfg.HeartbeatTTL,
 		Webhooks: cfg.Webhooks(),
 	})

@@ -64,38 +64,6 @@ type Doc struct {
 	annots map[int]annotCounts
 }
 
-// Open parses a PDF held in memory. A PDF that needs a password must have been
-// decrypted before (see Decrypt).
-func Open(pdf []byte, opts Options) (d *Doc, err error) {
-	if IsImage(pdf) {
-		return openImage(pdf, opts) // image.go: PNG, JPEG, TIFF, WebP
-	}
-	if !IsPDF(pdf) {
-		return nil, ErrBadPDF
-	}
-	// MuPDF repairs a cut-off file silently and would read only what is left;
-	// a missing %%EOF tells the user their upload is incomplete instead.
-	if !bytes.Contains(pdf[max(0, len(pdf)-4096):], []byte("%%EOF")) {
-		return nil, ErrTruncated
-	}
-	f, err := fitz.NewFromMemory(pdf)
-	if err != nil {
-		if f != nil {
-			_ = f.Close()
-		}
-		if errors.Is(err, fitz.ErrNeedsPassword) {
-			return nil, ErrEncrypted
-		}
-		return nil, fmt.Errorf("%w: %v", ErrBadPDF, err)
-	}
-	n := f.NumPage()
-	if n <= 0 {
-		_ = f.Close()
-		return nil, ErrNoPages
-	}
-	return &Doc{f: f, opts: opts.withDefaults(), pages: n, annots: countAnnotations(pdf)}, nil
-}
-
 // IsPDF reports whether b starts like a PDF (the header may follow some junk
 // within the first kilobyte, as readers allow).
 func IsPDF(b []byte) bool {

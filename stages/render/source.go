@@ -1,0 +1,94 @@
+package render
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/gen2brain/go-fitz"
+)
+
+// Source is an upload checked once and shared by every Doc opened from it:
+// a split process renders one big PDF in several consumers at once, and each
+// of them holding its own copy of the bytes and its own pdfcpu parse made
+// worker memory grow with the document (BENCHMARKS.md, memory case).
+type Source struct {
+	data  []byte
+	image bool
+
+	annotsOnce sync.Once
+	annots     map[int]annotCounts
+}
+
+// Load checks that b is a PDF or an image docparse can open. It does not parse
+// the PDF yet: MuPDF does that in Open.
+func Load(b []byte) (*Source, error) {
+	if IsImage(b) {
+		return &Source{data: b, image: true}, nil
+	}
+	if !IsPDF(b) {
+		return nil, ErrBadPDF
+	}
+	// MuPDF repairs a cut-off file silently and would read only what is left;
+	// a missing %%EOF tells the user their upload is incomplete instead.
+	if !bytes.Contains(b[max(0, len(b)-4096):], []byte("%%EOF")) {
+		return nil, ErrTruncated
+	}
+	return &Source{data: b}, nil
+}
+
+// Size is the upload's length in bytes.
+func (s *Source) Size() int { return len(s.data) }
+
+// Open parses the source with MuPDF. Docs opened from one Source share its
+// bytes and its annotation counts; each has its own MuPDF context.
+func (s *Source) Open(opts Options) (*Doc, error) {
+	if s.image {
+		return openImage(s.data, opts) // image.go: PNG, JPEG, TIFF, WebP
+	}
+	f, err := fitz.NewFromMemory(s.data)
+	if err != nil {
+		if f != nil {
+			_ = f.Close()
+		}
+		if errors.Is(err, fitz.ErrNeedsPassword) {
+			return nil, ErrEncrypted
+		}
+		return nil, fmt.Errorf("%w: %v", ErrBadPDF, err)
+	}
+	n := f.NumPage()
+	if n <= 0 {
+		_ = f.Close()
+		return nil, ErrNoPages
+	}
+	// Counted after MuPDF accepted the file, so pdfcpu never sees what MuPDF
+	// already refused.
+	s.annotsOnce.Do(func() { s.annots = countAnnotations(s.data) })
+	return &Doc{f: f, opts: opts.withDefaults(), pages: n, annots: s.annots}, nil
+}
+
+// Open parses a PDF (or image) held in memory. A PDF that needs a password
+// must have been decrypted before (see Decrypt).
+func Open(b []byte, opts Options) (*Doc, error) {
+	s, err := Load(b)
+	if err != nil {
+		return nil, err
+	}
+	return s.Open(opts)
+}
+
+// LimitStore bounds each document's MuPDF resource store (decoded fonts and
+// images kept between pages). go-fitz's default is 256 MB per document, and
+// split keeps several documents open per process. The first call before any
+// Open sets it for the process; later calls change nothing, as go-fitz reads
+// the setting unguarded on every open.
+func LimitStore(bytes int) {
+	storeOnce.Do(func() {
+		if bytes > 0 {
+			fitz.MaxStore = bytes
+		}
+	})
+}
+
+var storeOnce sync.Once
