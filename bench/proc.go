@@ -82,8 +82,11 @@ func PeakRSS(pid int) (int64, error) {
 	return 0, fmt.Errorf("peak rss of %d: no VmHWM", pid)
 }
 
-// CPUTime is the user and system time the process has used so far, so a case
-// can say how many of the machine's cores it kept busy.
+// CPUTime is the user and system time the process and its finished child
+// processes have used so far, so a case can say how many of the machine's
+// cores it kept busy. The children matter: local mode runs Tesseract as a
+// child per page, and without them it looked as if a serial step left the
+// cores idle.
 func CPUTime(pid int) (time.Duration, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
@@ -92,11 +95,13 @@ func CPUTime(pid int) (time.Duration, error) {
 	// Fields after the command name, which is in parentheses and may hold spaces.
 	s := string(b)
 	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-	if len(fields) < 13 {
+	if len(fields) < 15 {
 		return 0, fmt.Errorf("cpu time of %d: short stat", pid)
 	}
 	utime, _ := strconv.ParseInt(fields[11], 10, 64)
 	stime, _ := strconv.ParseInt(fields[12], 10, 64)
+	cutime, _ := strconv.ParseInt(fields[13], 10, 64)
+	cstime, _ := strconv.ParseInt(fields[14], 10, 64)
 	const clockTicks = 100 // USER_HZ on Linux
-	return time.Duration(utime+stime) * time.Second / clockTicks, nil
+	return time.Duration(utime+stime+cutime+cstime) * time.Second / clockTicks, nil
 }
