@@ -44,7 +44,7 @@ type Config struct {
 	RenderStoreMB   int           `env:"RENDER_STORE_MB" envDefault:"64"`
 	ImageFormat     string        `env:"IMAGE_FORMAT" envDefault:"png"`
 	RangePages      int           `env:"SPLIT_RANGE_PAGES" envDefault:"8"`
-	RenderWindow    int           `env:"RENDER_WINDOW" envDefault:"64"`
+	RenderWindow    int           `env:"RENDER_WINDOW" envDefault:"128"`
 
 	APIHost         string        `env:"API_HOST" envDefault:"0.0.0.0"`
 	APIPort         int           `env:"API_PORT" envDefault:"1233"`

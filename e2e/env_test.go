@@ -70,6 +70,7 @@ type envOpts struct {
 	syncTimeout  time.Duration
 	webhooks     webhook.Options // api_test.go: receivers on 127.0.0.1 need it allowed
 	cacheTTL     time.Duration   // 0: no result cache
+	streamKeep   time.Duration   // STREAM_RETENTION; 0 keeps every entry
 }
 
 func newEnv(t *testing.T, o envOpts) *env {
@@ -108,7 +109,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 			Consumers: max(o.workers, 2), OCRConsumers: 8, Engines: engines, Local: o.local,
 			Render: renderOpts, RangePages: 8, Window: 64, ImageTTL: time.Hour, ClaimIdle: 30 * time.Second,
 			AllowPartial: o.allowPartial, MaxPages: 5000, CloseTimeout: 5 * time.Second, HandlerTimeout: time.Minute,
-			Webhooks: o.webhooks,
+			Webhooks: o.webhooks, StreamKeep: o.streamKeep,
 		})
 		require.NoError(t, err)
 		go func() { _ = w.Run(ctx); done <- struct{}{} }()

@@ -158,3 +158,26 @@ func TestBadPDFsFailTheirJobOnly(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(md), "page-")
 }
+
+// TestStreamsTrimmedAfterJobs: once every stage has acknowledged a job's
+// messages and the retention has passed, the workers trim them, so the
+// streams do not grow with every page ever processed.
+func TestStreamsTrimmedAfterJobs(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{workers: 2, streamKeep: time.Millisecond})
+	ids, _ := expectedPages(t, "pdflatex-4-pages.pdf")
+	id := e.submit(t, "pdflatex-4-pages.pdf", nil)
+	st, _ := e.waitDone(t, id, time.Minute)
+	require.Equal(t, "completed", st.Status)
+	ctx := context.Background()
+	require.Eventually(t, func() bool {
+		var left int64
+		for _, s := range []string{messages.StreamJobs, messages.StreamPages, messages.StreamDeepSeek, messages.StreamDone} {
+			left += e.rdb.XLen(ctx, s).Val()
+		}
+		return left <= 4 // the last entry each group was given may stay
+	}, 10*time.Second, 100*time.Millisecond)
+	md, err := e.api.Download(ctx, id)
+	require.NoError(t, err)
+	requirePagesInOrder(t, string(md), ids)
+}
