@@ -30,6 +30,9 @@ type Params struct {
 	Ready func(ctx context.Context) map[string]error
 	// MaxPages rejects an upload with more pages with 422 (0: no limit).
 	MaxPages int
+	// RangePages is SPLIT_RANGE_PAGES: retried pages go back to split in
+	// ranges of this many, as a new job's do (0: 8).
+	RangePages int
 	// APIKeys, when set, are required on /v1 and each key sees only its own jobs.
 	APIKeys []string
 	// RateLimit is requests per minute per API key (or IP without keys), 0: off.

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strconv"
@@ -130,7 +131,7 @@ func (a *App) retryJob(c *fiber.Ctx) error {
 	case len(pages) == 0:
 		return newError(fiber.StatusConflict, "no_failed_pages", "the job has no failed pages to retry")
 	}
-	for _, r := range render.Runs(pages, 8) {
+	for _, r := range render.Runs(pages, cmp.Or(a.p.RangePages, 8)) {
 		m := messages.JobSubmitted{V: messages.Version, JobID: j.ID, FromPage: r[0], ToPage: r[1]}
 		if err := publishJSON(a.p.Publisher, messages.StreamJobs, m); err != nil {
 			return err

@@ -51,7 +51,7 @@ func runAPI(ctx context.Context, cfg configT, logger *slog.Logger) error {
 		Store: jobstore.New(rdb, cfg.JobTTL), Publisher: pub, Logger: logger,
 		DefaultMode: cfg.DefaultMode, DefaultFormat: cfg.DefaultFormat, MaxUploadMB: cfg.MaxUploadMB,
 		SyncTimeout: cfg.SyncTimeout, Ready: readiness(engines),
-		MaxPages: cfg.MaxPages, APIKeys: cfg.APIKeys, RateLimit: cfg.RateLimit, CORSOrigins: cfg.CORSOrigins,
+		MaxPages: cfg.MaxPages, RangePages: cfg.RangePages, APIKeys: cfg.APIKeys, RateLimit: cfg.RateLimit, CORSOrigins: cfg.CORSOrigins,
 		Webhooks: cfg.Webhooks(), DefaultCallbackURL: cfg.WebhookURL, CacheTTL: cfg.CacheTTL, InferenceMode: cfg.InferenceMode,
 	})
 	g, gctx := errgroup.WithContext(ctx)
