@@ -4,63 +4,28 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/docparse/docparse/redisserver"
 )
 
 // Redis is a redis-server the harness started for one case. It keeps nothing
 // on disk: persistence would measure the disk, not the pipeline.
 type Redis struct {
-	Port   int
+	*redisserver.Server
 	Client *redis.Client
-	cmd    *exec.Cmd
 }
 
 // StartRedis runs redis-server on a free port with its working folder in dir.
 func StartRedis(dir string) (*Redis, error) {
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		return nil, fmt.Errorf("redis-server not installed (make deps installs it): %w", err)
-	}
-	port, err := freePort()
+	s, err := redisserver.Start(dir, false)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--dir", dir, "--save", "", "--appendonly", "no", "--protected-mode", "no")
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start redis-server: %w", err)
-	}
-	r := &Redis{Port: port, cmd: cmd, Client: redis.NewClient(&redis.Options{Addr: addr(port)})}
-	if err := r.waitUp(10 * time.Second); err != nil {
-		r.Stop()
-		return nil, err
-	}
-	return r, nil
-}
-
-// URL is the server's REDIS_URL.
-func (r *Redis) URL() string { return "redis://" + addr(r.Port) + "/0" }
-
-// PID is the server's process id, for its peak RSS.
-func (r *Redis) PID() int { return r.cmd.Process.Pid }
-
-func (r *Redis) waitUp(limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		err := r.Client.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			return nil
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	return fmt.Errorf("redis-server on port %d did not answer within %s", r.Port, limit)
+	return &Redis{Server: s, Client: redis.NewClient(&redis.Options{Addr: s.Addr()})}, nil
 }
 
 // UsedMemoryPeak is INFO memory's used_memory_peak in bytes: what Redis held
@@ -78,27 +43,12 @@ func (r *Redis) UsedMemoryPeak(ctx context.Context) (int64, error) {
 	return 0, fmt.Errorf("redis info memory: no used_memory_peak")
 }
 
-// Stop ends the server.
+// Stop closes the client and ends the server.
 func (r *Redis) Stop() {
 	_ = r.Client.Close()
-	_ = r.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { _ = r.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		_ = r.cmd.Process.Kill()
-		<-done
-	}
+	r.Server.Stop()
 }
 
 func addr(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+func freePort() (int, error) { return redisserver.FreePort() }

@@ -18,11 +18,18 @@ type annotCounts struct{ annots, widgets int }
 
 // countAnnotations reads every page's annotations with pdfcpu. Files it
 // cannot parse, or too large ones, get no counts: routing then relies on the
-// other features.
-func countAnnotations(pdf []byte) map[int]annotCounts {
+// other features. pdfcpu panics on some broken files that MuPDF repairs and
+// opens (FuzzOpen found one: testdata/crashers): those get no counts either,
+// rather than a split handler that fails on every retry.
+func countAnnotations(pdf []byte) (counts map[int]annotCounts) {
 	if len(pdf) > maxAnnotScanBytes {
 		return nil
 	}
+	defer func() {
+		if recover() != nil {
+			counts = nil
+		}
+	}()
 	conf := model.NewDefaultConfiguration()
 	conf.ValidationMode = model.ValidationRelaxed
 	ctx, err := api.ReadContext(bytes.NewReader(pdf), conf)

@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzOpen feeds mutated PDFs through the path an upload takes: the content
@@ -13,6 +15,12 @@ import (
 func FuzzOpen(f *testing.F) {
 	for _, name := range []string{"minimal-document.pdf", "pdflatex-forms.pdf", "imagemagick-CCITTFaxDecode.pdf"} {
 		if b, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "pdfs", name)); err == nil {
+			f.Add(b)
+		}
+	}
+	crashers, _ := filepath.Glob(filepath.Join("testdata", "crashers", "*"))
+	for _, name := range crashers {
+		if b, err := os.ReadFile(name); err == nil {
 			f.Add(b)
 		}
 	}
@@ -44,4 +52,29 @@ func knownOpenError(err error) bool {
 		}
 	}
 	return false
+}
+
+// TestCrashers opens, measures and renders every input that once crashed
+// docparse, each in its own subtest: they must give a page or a documented
+// error, and `go test` runs them without -fuzz.
+func TestCrashers(t *testing.T) {
+	t.Parallel()
+	crashers, err := filepath.Glob(filepath.Join("testdata", "crashers", "*"))
+	require.NoError(t, err)
+	require.NotEmpty(t, crashers)
+	for _, name := range crashers {
+		b, err := os.ReadFile(name)
+		require.NoError(t, err)
+		doc, err := Open(b, Options{DPI: 36, MaxPixels: 200_000})
+		if err != nil {
+			require.True(t, knownOpenError(err), "%s: %v", name, err)
+			continue
+		}
+		p, err := doc.Measure(1, true)
+		if err == nil {
+			err = doc.Render(&p)
+		}
+		require.True(t, err == nil || errors.Is(err, ErrPageRender), "%s: %v", name, err)
+		doc.Close()
+	}
 }
