@@ -42,7 +42,7 @@ type Config struct {
 	RenderDPI       float64       `env:"RENDER_DPI" envDefault:"144"`
 	RenderMaxPixels int           `env:"RENDER_MAX_PIXELS" envDefault:"6000000"`
 	RenderStoreMB   int           `env:"RENDER_STORE_MB" envDefault:"64"`
-	ImageFormat     string        `env:"IMAGE_FORMAT" envDefault:"png"`
+	ImageFormat     string        `env:"IMAGE_FORMAT" envDefault:"auto"`
 	RangePages      int           `env:"SPLIT_RANGE_PAGES" envDefault:"8"`
 	RenderWindow    int           `env:"RENDER_WINDOW" envDefault:"128"`
 
@@ -116,8 +116,8 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("INFERENCE_MODE %q: want vllm or local", c.InferenceMode))
 	}
-	if c.ImageFormat != "png" && c.ImageFormat != "jpeg" {
-		errs = append(errs, fmt.Errorf("IMAGE_FORMAT %q: want png or jpeg", c.ImageFormat))
+	if c.ImageFormat != "auto" && c.ImageFormat != "png" && c.ImageFormat != "jpeg" {
+		errs = append(errs, fmt.Errorf("IMAGE_FORMAT %q: want auto, png or jpeg", c.ImageFormat))
 	}
 	if c.OCRConcurrency < 1 || c.RangePages < 1 || c.RenderWindow < 1 || c.NumWorkers < 0 {
 		errs = append(errs, errors.New("OCR_CONCURRENCY, SPLIT_RANGE_PAGES and RENDER_WINDOW must be positive, NUM_WORKERS not negative"))

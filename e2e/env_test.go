@@ -38,7 +38,7 @@ const (
 	nanonetsModel = "nanonets/Nanonets-OCR2-3B"
 )
 
-var renderOpts = render.Options{DPI: 144, MaxPixels: 6_000_000, Format: "png"}
+var renderOpts = render.Options{DPI: 144, MaxPixels: 6_000_000, Format: render.FormatAuto} // the shipped IMAGE_FORMAT
 
 // pdfPath finds a document of ../shared/pdfs from the repository.
 func pdfPath(t testing.TB, name string) string {

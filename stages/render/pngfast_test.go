@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	_ "image/jpeg"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -21,6 +22,7 @@ const samples = "../../../shared/pdfs"
 func TestEncodePNGPixels(t *testing.T) {
 	for _, name := range []string{"pdflatex-4-pages.pdf", "cmyk-image.pdf", "grayscale-image.pdf", "pdflatex-image.pdf"} {
 		doc := openSample(t, name)
+		doc.opts.Format = FormatPNG
 		page, err := doc.Measure(1, false)
 		require.NoError(t, err)
 		require.NoError(t, doc.Render(&page))
@@ -136,5 +138,39 @@ func TestEncodeTranslucentOnWhite(t *testing.T) {
 		draw.Draw(want, want.Rect, image.White, image.Point{}, draw.Src)
 		draw.Draw(want, want.Rect, img, image.Point{}, draw.Over)
 		require.Equal(t, nrgba(want).Pix, nrgba(got).Pix, c.name)
+	}
+}
+
+// TestEncodeAutoPicksJPEGForPhotos: with the default format, pages of text,
+// drawings and scanned print stay lossless PNG, and the colour photograph
+// goes as a JPEG a fraction of the PNG's size.
+func TestEncodeAutoPicksJPEGForPhotos(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		file string
+		mime string
+	}{
+		{"pdflatex-4-pages.pdf", "image/png"},
+		{"pdflatex-image.pdf", "image/png"},
+		{"grayscale-image.pdf", "image/png"},
+		{"imagemagick-CCITTFaxDecode.pdf", "image/png"},
+		{"cmyk-image.pdf", "image/jpeg"},
+	} {
+		doc := openSample(t, c.file)
+		bound, err := doc.f.Bound(0)
+		require.NoError(t, err)
+		img, err := doc.f.ImageDPI(0, doc.dpiFor(float64(bound.Dx()), float64(bound.Dy())))
+		require.NoError(t, err)
+		data, mime, err := Encode(img, FormatAuto, 90)
+		require.NoError(t, err)
+		require.Equal(t, c.mime, mime, c.file)
+		decoded, _, err := image.Decode(bytes.NewReader(data))
+		require.NoError(t, err, c.file)
+		require.Equal(t, img.Rect.Size(), decoded.Bounds().Size(), c.file)
+		if mime == "image/jpeg" {
+			pngData, _, err := Encode(img, FormatPNG, 90)
+			require.NoError(t, err)
+			require.Less(t, len(data)*4, len(pngData), "%s: the JPEG is a fraction of the PNG", c.file)
+		}
 	}
 }
