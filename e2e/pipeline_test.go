@@ -40,6 +40,7 @@ func TestPipelineDocuments(t *testing.T) {
 		{"minimal-document.pdf", 1},
 		{"pdflatex-4-pages.pdf", 4},
 		{"multicolumn.pdf", 3},
+		{"cmyk-image.pdf", 1}, // a colour photograph: sent as JPEG (IMAGE_FORMAT=auto)
 		{"GeoTopo-komprimiert.pdf", 117},
 	}
 	for _, tc := range cases {
