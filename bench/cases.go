@@ -211,7 +211,7 @@ func (h *harness) render(ctx context.Context) ([]Row, error) {
 	return []Row{{Case: CaseRender, Figure: fmt.Sprintf("%d pages, sim answering at once: pipeline p/s ÷ raw MuPDF loop p/s", h.sz.big),
 		Value: v, Bar: "≥ 0.8", Pass: ptr(v >= 0.8),
 		Notes: fmt.Sprintf("pipeline %.1f p/s (%s), one Go loop %.1f p/s (measure + render + encode, %s, %.0f KB/page)",
-			r.PagesPerSec(), coresNote(r), raw.PagesPerSec(), cmp.Or(h.renderOptions().Format, "png"), float64(raw.Bytes)/float64(raw.Pages)/1024)}}, nil
+			r.PagesPerSec(), coresNote(r), raw.PagesPerSec(), cmp.Or(h.renderOptions().Format, render.FormatAuto), float64(raw.Bytes)/float64(raw.Pages)/1024)}}, nil
 }
 
 // renderOptions are the processes' render settings, for the raw loop.
