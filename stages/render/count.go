@@ -1,11 +1,5 @@
 package render
 
-import (
-	"errors"
-
-	"github.com/gen2brain/go-fitz"
-)
-
 // CountPages opens a PDF with MuPDF only to count its pages: the API uses it
 // to enforce MAX_PAGES at upload time, without Open's annotation scan.
 func CountPages(pdf []byte) (int, error) {
@@ -20,15 +14,9 @@ func CountPages(pdf []byte) (int, error) {
 	if !IsPDF(pdf) {
 		return 0, ErrBadPDF
 	}
-	f, err := fitz.NewFromMemory(pdf)
+	f, err := openPDF(pdf) // source.go
 	if err != nil {
-		if f != nil {
-			_ = f.Close()
-		}
-		if errors.Is(err, fitz.ErrNeedsPassword) {
-			return 0, ErrEncrypted
-		}
-		return 0, ErrBadPDF
+		return 0, err
 	}
 	defer f.Close()
 	return f.NumPage(), nil

@@ -47,15 +47,9 @@ func (s *Source) Open(opts Options) (*Doc, error) {
 	if s.image {
 		return openImage(s.data, opts) // image.go: PNG, JPEG, TIFF, WebP
 	}
-	f, err := fitz.NewFromMemory(s.data)
+	f, err := openPDF(s.data)
 	if err != nil {
-		if f != nil {
-			_ = f.Close()
-		}
-		if errors.Is(err, fitz.ErrNeedsPassword) {
-			return nil, ErrEncrypted
-		}
-		return nil, fmt.Errorf("%w: %v", ErrBadPDF, err)
+		return nil, err
 	}
 	n := f.NumPage()
 	if n <= 0 {
@@ -66,6 +60,21 @@ func (s *Source) Open(opts Options) (*Doc, error) {
 	// already refused.
 	s.annotsOnce.Do(func() { s.annots = countAnnotations(s.data) })
 	return &Doc{f: f, opts: opts.withDefaults(), pages: n, annots: s.annots}, nil
+}
+
+// openPDF opens b with MuPDF, its failures turned into the errors a user sees.
+func openPDF(b []byte) (*fitz.Document, error) {
+	f, err := fitz.NewFromMemory(b)
+	if err != nil {
+		if f != nil {
+			_ = f.Close()
+		}
+		if errors.Is(err, fitz.ErrNeedsPassword) {
+			return nil, ErrEncrypted
+		}
+		return nil, fmt.Errorf("%w: %v", ErrBadPDF, err)
+	}
+	return f, nil
 }
 
 // Open parses a PDF (or image) held in memory. A PDF that needs a password
