@@ -35,9 +35,12 @@ func RawRender(path, mode string, opts render.Options) (RawResult, error) {
 	defer doc.Close()
 	res := RawResult{Pages: doc.Pages()}
 	for n := 1; n <= doc.Pages(); n++ {
-		page, err := doc.Measure(n, route.NeedsDrawings(mode))
+		page, err := doc.Measure(n, false)
 		if err != nil {
 			return res, err
+		}
+		if route.NeedsDrawings(mode, page.Features) {
+			doc.CountDrawings(&page)
 		}
 		if err := doc.Render(&page); err != nil {
 			return res, err

@@ -149,9 +149,12 @@ func (w *Worker) waitForRoom(ctx context.Context, jobID string) (bool, error) {
 }
 
 func (w *Worker) renderPage(ctx context.Context, job jobstore.Job, doc *render.Doc, n int) error {
-	page, err := doc.Measure(n, route.NeedsDrawings(job.Mode))
+	page, err := doc.Measure(n, false)
 	if err != nil {
 		return err
+	}
+	if route.NeedsDrawings(job.Mode, page.Features) {
+		doc.CountDrawings(&page)
 	}
 	out := messages.PageRendered{V: messages.Version, JobID: job.ID, Page: n, Mode: job.Mode,
 		Features: page.Features, TextLayer: page.TextLayer}

@@ -239,6 +239,10 @@ func flattenOnWhite(img *image.RGBA) {
 	}
 }
 
+// CountDrawings fills in the page's count of vector drawings, which Measure
+// leaves out unless asked: it costs about as much as rendering the page.
+func (d *Doc) CountDrawings(p *Page) { p.Features.Drawings = d.drawings(p.Number - 1) }
+
 // drawings counts vector paths drawn on the page (rules, table borders, boxes),
 // leaving out glyph outlines and clip paths, which MuPDF's SVG output keeps in
 // symbol, clipPath and defs blocks.
