@@ -35,7 +35,7 @@ func RawRender(path, mode string, opts render.Options) (RawResult, error) {
 	defer doc.Close()
 	res := RawResult{Pages: doc.Pages()}
 	for n := 1; n <= doc.Pages(); n++ {
-		page, err := doc.Measure(n, false)
+		page, err := doc.Measure(n)
 		if err != nil {
 			return res, err
 		}

@@ -237,7 +237,7 @@ func imageIDs(t *testing.T, data []byte) []string {
 	defer doc.Close()
 	var ids []string
 	for n := 1; n <= doc.Pages(); n++ {
-		p, err := doc.Measure(n, true)
+		p, err := doc.Measure(n)
 		require.NoError(t, err)
 		require.NoError(t, doc.Render(&p))
 		id, err := ocrsim.ImageID(p.Image)

@@ -202,8 +202,9 @@ func expectedPages(t testing.TB, name string) ([]string, []messages.Features) {
 	defer doc.Close()
 	e := expected{ids: make([]string, doc.Pages()), feats: make([]messages.Features, doc.Pages())}
 	for n := 1; n <= doc.Pages(); n++ {
-		p, err := doc.Measure(n, true)
+		p, err := doc.Measure(n)
 		require.NoError(t, err)
+		doc.CountDrawings(&p) // every feature, as routing tests compare with route.Decide
 		require.NoError(t, doc.Render(&p))
 		e.ids[n-1], err = ocrsim.ImageID(p.Image)
 		require.NoError(t, err)

@@ -28,7 +28,7 @@ func scannedPDF(t *testing.T, name string, page int) string {
 	doc, err := render.Open(b, render.Options{DPI: 200, Format: "png"})
 	require.NoError(t, err)
 	defer doc.Close()
-	p, err := doc.Measure(page, false)
+	p, err := doc.Measure(page)
 	require.NoError(t, err)
 	require.NoError(t, doc.Render(&p))
 	var out bytes.Buffer

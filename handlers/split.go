@@ -149,7 +149,7 @@ func (w *Worker) waitForRoom(ctx context.Context, jobID string) (bool, error) {
 }
 
 func (w *Worker) renderPage(ctx context.Context, job jobstore.Job, doc *render.Doc, n int) error {
-	page, err := doc.Measure(n, false)
+	page, err := doc.Measure(n)
 	if err != nil {
 		return err
 	}

@@ -55,7 +55,7 @@ func textLayerPages(path string) ([]string, error) {
 	defer doc.Close()
 	pages := make([]string, doc.Pages())
 	for n := 1; n <= doc.Pages(); n++ {
-		p, err := doc.Measure(n, false)
+		p, err := doc.Measure(n)
 		if err != nil {
 			return nil, fmt.Errorf("%s page %d: %w", path, n, err)
 		}

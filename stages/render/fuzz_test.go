@@ -35,10 +35,11 @@ func FuzzOpen(f *testing.F) {
 			return
 		}
 		defer doc.Close()
-		p, err := doc.Measure(1, true)
+		p, err := doc.Measure(1)
 		if err != nil {
 			return
 		}
+		doc.CountDrawings(&p)
 		if err := doc.Render(&p); err == nil && p.Width*p.Height > 200_000*11/10 {
 			t.Fatalf("rendered %dx%d beyond the pixel cap", p.Width, p.Height)
 		}
@@ -70,8 +71,9 @@ func TestCrashers(t *testing.T) {
 			require.True(t, knownOpenError(err), "%s: %v", name, err)
 			continue
 		}
-		p, err := doc.Measure(1, true)
+		p, err := doc.Measure(1)
 		if err == nil {
+			doc.CountDrawings(&p)
 			err = doc.Render(&p)
 		}
 		require.True(t, err == nil || errors.Is(err, ErrPageRender), "%s: %v", name, err)

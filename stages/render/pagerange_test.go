@@ -84,7 +84,7 @@ func TestImageKinds(t *testing.T) {
 				require.NoError(t, err)
 				defer d.Close()
 				require.Equal(t, 1, d.Pages())
-				p, err := d.Measure(1, false)
+				p, err := d.Measure(1)
 				require.NoError(t, err)
 				require.NoError(t, d.Render(&p))
 				require.NotEmpty(t, p.Image)

@@ -23,7 +23,7 @@ func TestEncodePNGPixels(t *testing.T) {
 	for _, name := range []string{"pdflatex-4-pages.pdf", "cmyk-image.pdf", "grayscale-image.pdf", "pdflatex-image.pdf"} {
 		doc := openSample(t, name)
 		doc.opts.Format = FormatPNG
-		page, err := doc.Measure(1, false)
+		page, err := doc.Measure(1)
 		require.NoError(t, err)
 		require.NoError(t, doc.Render(&page))
 		got, err := png.Decode(bytes.NewReader(page.Image))

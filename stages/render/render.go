@@ -88,10 +88,10 @@ type Page struct {
 	TextLayer string // Markdown of the text layer when it can be trusted
 }
 
-// Measure reads a page's text layer and features without rendering it.
-// Counting vector drawings costs as much as rendering the page, so it is done
-// only when withDrawings says routing will look at them.
-func (d *Doc) Measure(n int, withDrawings bool) (Page, error) {
+// Measure reads a page's text layer and features without rendering it. It
+// leaves out vector drawings, which cost as much as rendering the page:
+// CountDrawings adds them when routing will look at them.
+func (d *Doc) Measure(n int) (Page, error) {
 	idx := n - 1
 	bound, err := d.f.Bound(idx)
 	if err != nil {
@@ -112,9 +112,6 @@ func (d *Doc) Measure(n int, withDrawings bool) (Page, error) {
 		Annotations: max(len(links), ac.annots),
 		FormFields:  ac.widgets,
 		TextTrusted: tl.Trusted,
-	}
-	if withDrawings {
-		f.Drawings = d.drawings(idx)
 	}
 	p := Page{Number: n, Features: f}
 	if tl.Trusted {
@@ -240,7 +237,7 @@ func flattenOnWhite(img *image.RGBA) {
 }
 
 // CountDrawings fills in the page's count of vector drawings, which Measure
-// leaves out unless asked: it costs about as much as rendering the page.
+// leaves out: it costs about as much as rendering the page.
 func (d *Doc) CountDrawings(p *Page) { p.Features.Drawings = d.drawings(p.Number - 1) }
 
 // drawings counts vector paths drawn on the page (rules, table borders, boxes),
