@@ -13,6 +13,7 @@ import (
 
 	"github.com/docparse/docparse/client"
 	"github.com/docparse/docparse/ocrsim"
+	"github.com/docparse/docparse/redisserver"
 )
 
 // Topology is the deployment a case runs on: one API process without
@@ -52,7 +53,7 @@ func startCluster(ctx context.Context, bin, dir string, sim ocrsim.Options, t To
 		return c, fmt.Errorf("start simulator: %w", err)
 	}
 	c.Sim, c.stopSim = s, stop
-	port, err := freePort()
+	port, err := redisserver.FreePort()
 	if err != nil {
 		return c, err
 	}
@@ -90,7 +91,7 @@ func (c *Cluster) start(bin, name string, base map[string]string, numWorkers str
 		env["NUM_WORKERS"] = "2"
 	}
 	if base["PPROF_ADDR"] != "" {
-		port, err := freePort()
+		port, err := redisserver.FreePort()
 		if err != nil {
 			return err
 		}

@@ -50,5 +50,3 @@ func (r *Redis) Stop() {
 }
 
 func addr(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
-
-func freePort() (int, error) { return redisserver.FreePort() }
