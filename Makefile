@@ -41,8 +41,8 @@ soak: ## the fault-injection tests, longer: more jobs, 25 worker kills, 4 Redis 
 	DOCPARSE_SOAK=1 $(GO) test -count=1 -timeout 30m -v -run 'TestWorkerKills|TestRedisRestart|TestGracefulShutdown|TestOCR|TestCancel|TestPoison|TestBadInput|TestFifty' ./e2e/ >soak.log 2>&1; \
 	status=$$?; grep -E '^(--- |PASS|FAIL|ok)|FIGURES|Error Trace|Error:' soak.log; echo "full log: soak.log"; exit $$status
 
-bench:
-	$(GO) run ./cmd/docparse bench
+bench: deps-test build ## the issue-5 harness: its own Redis, simulator and processes (BENCHMARKS.md)
+	./$(BIN) bench
 
 clean:
 	rm -rf bin

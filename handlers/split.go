@@ -171,17 +171,21 @@ func (w *Worker) renderPage(ctx context.Context, job jobstore.Job, doc *render.D
 	return Publish(w.pub, messages.StreamPages, out)
 }
 
-// rangeSize spreads a small document over every split consumer instead of
-// handing it to one in a single range: a 10-page PDF in one 8-page range
-// renders page after page while the other consumers idle, and its last page
-// reaches the GPU late. Large documents keep SPLIT_RANGE_PAGES.
+// rangeSize spreads a small document over every split consumer a page at a
+// time instead of in one range per consumer: a 10-page PDF in one 8-page
+// range renders page after page while the other consumers idle, and even in
+// ranges of three a page queued behind a photograph (half a second to
+// measure, count and encode) reached the GPU that much later. Large
+// documents keep SPLIT_RANGE_PAGES.
 func (w *Worker) rangeSize(ctx context.Context, pages int) int {
 	consumers, err := w.p.Redis.XInfoConsumers(ctx, messages.StreamJobs, StageSplit).Result()
 	if err != nil || len(consumers) == 0 {
 		return w.p.RangePages
 	}
-	perConsumer := (pages + len(consumers) - 1) / len(consumers)
-	return max(1, min(w.p.RangePages, perConsumer))
+	if pages <= len(consumers)*w.p.RangePages {
+		return 1
+	}
+	return w.p.RangePages
 }
 
 // forgetPassword stores the decrypted upload in place of the encrypted one

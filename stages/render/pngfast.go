@@ -43,20 +43,29 @@ func encodePNG(w io.Writer, img image.Image) (ok bool, err error) {
 }
 
 func encodePNGWith(w io.Writer, img image.Image, deflate deflater) (ok bool, err error) {
-	var color byte // PNG colour type: 0 gray, 2 RGB
-	var width, height int
-	var row func(y int, dst []byte)
-	switch m := img.(type) {
-	case *image.Gray:
-		width, height, color = m.Rect.Dx(), m.Rect.Dy(), 0
-		row = func(y int, dst []byte) { copy(dst, m.Pix[y*m.Stride:y*m.Stride+width]) }
-	case *image.RGBA:
-		width, height, color = m.Rect.Dx(), m.Rect.Dy(), 2
-		row = func(y int, dst []byte) { rgbOverWhite(dst, m.Pix[y*m.Stride:y*m.Stride+4*width]) }
-	default:
+	height, width, channels, row := pngRows(img)
+	if row == nil {
 		return false, nil
 	}
+	color := byte(0) // PNG colour type: 0 gray, 2 RGB
+	if channels == 3 {
+		color = 2
+	}
 	return true, writePNG(w, width, height, color, row, deflate)
+}
+
+// pngRows gives what encodePNG writes of img, row by row: 8-bit gray, or RGB
+// composited on white. row is nil for any other image type.
+func pngRows(img image.Image) (height, width, channels int, row func(y int, dst []byte)) {
+	switch m := img.(type) {
+	case *image.Gray:
+		width = m.Rect.Dx()
+		return m.Rect.Dy(), width, 1, func(y int, dst []byte) { copy(dst, m.Pix[y*m.Stride:y*m.Stride+width]) }
+	case *image.RGBA:
+		width = m.Rect.Dx()
+		return m.Rect.Dy(), width, 3, func(y int, dst []byte) { rgbOverWhite(dst, m.Pix[y*m.Stride:y*m.Stride+4*width]) }
+	}
+	return 0, 0, 0, nil
 }
 
 // rgbOverWhite drops alpha by compositing on white, as a viewer shows the
@@ -68,6 +77,47 @@ func rgbOverWhite(dst, src []byte) {
 		bg := 255 - src[s+3]
 		dst[x], dst[x+1], dst[x+2] = src[s]+bg, src[s+1]+bg, src[s+2]+bg
 	}
+}
+
+// Bands of rows estimatePNGBytes deflates: whole bands, because deflate
+// finds much of a page's redundancy between neighbouring rows.
+const (
+	sampleBands    = 8
+	sampleBandRows = 8
+)
+
+// estimatePNGBytes guesses the size of encodePNG's output from a few bands of
+// rows spread over the image, at about a twentieth of the cost of encoding
+// it. It returns 0 for an image type encodePNG does not handle.
+func estimatePNGBytes(img image.Image) float64 {
+	rows, width, channels, row := pngRows(img)
+	if row == nil || rows == 0 {
+		return 0
+	}
+	var n countingWriter
+	zw, err := fastDeflate(&n)
+	if err != nil {
+		return 0
+	}
+	line := make([]byte, 1+channels*width)
+	sampled := 0
+	for b := range sampleBands {
+		start := b * rows / sampleBands
+		for y := start; y < min(rows, start+sampleBandRows); y++ {
+			row(y, line[1:])
+			_, _ = zw.Write(line)
+			sampled++
+		}
+	}
+	_ = zw.Close()
+	return float64(n) * float64(rows) / float64(sampled)
+}
+
+type countingWriter int
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	*c += countingWriter(len(p))
+	return len(p), nil
 }
 
 func writePNG(w io.Writer, width, height int, color byte, row func(y int, dst []byte), deflate deflater) error {

@@ -174,3 +174,30 @@ func TestEncodeAutoPicksJPEGForPhotos(t *testing.T) {
 		}
 	}
 }
+
+// TestEstimatePNGBytes: the sampled estimate lands on the same side of the
+// photograph threshold as the real size, and near it, for every kind of page
+// of the samples.
+func TestEstimatePNGBytes(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"pdflatex-4-pages.pdf", "pdflatex-image.pdf", "grayscale-image.pdf",
+		"imagemagick-CCITTFaxDecode.pdf", "imagemagick-images.pdf", "cmyk-image.pdf", "GeoTopo-komprimiert.pdf"} {
+		doc := openSample(t, name)
+		bound, err := doc.f.Bound(0)
+		require.NoError(t, err)
+		img, err := doc.f.ImageDPI(0, doc.dpiFor(float64(bound.Dx()), float64(bound.Dy())))
+		require.NoError(t, err)
+		var src image.Image = img
+		if g, ok := grayOf(img); ok {
+			src = g
+		}
+		var buf bytes.Buffer
+		ok, err := encodePNG(&buf, src)
+		require.True(t, ok)
+		require.NoError(t, err)
+		px := float64(img.Rect.Dx() * img.Rect.Dy())
+		est, real := estimatePNGBytes(src)/px, float64(buf.Len())/px
+		require.Equal(t, real > photoBytesPerPixel, est > photoBytesPerPixel, "%s: estimate %.3f, real %.3f bytes a pixel", name, est, real)
+		require.InDelta(t, real, est, max(0.05, real/2), "%s: estimate %.3f, real %.3f bytes a pixel", name, est, real)
+	}
+}

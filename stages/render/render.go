@@ -61,7 +61,7 @@ type Doc struct {
 	f      *fitz.Document
 	opts   Options
 	pages  int
-	annots map[int]annotCounts
+	annots func() map[int]annotCounts // Source.annotations; nil for images
 }
 
 // IsPDF reports whether b starts like a PDF (the header may follow some junk
@@ -104,7 +104,10 @@ func (d *Doc) Measure(n int) (Page, error) {
 	}
 	tl := textlayer.FromHTML(html, w, h)
 	links, _ := d.f.Links(idx)
-	ac := d.annots[n]
+	var ac annotCounts
+	if d.annots != nil {
+		ac = d.annots()[n]
+	}
 	f := messages.Features{
 		Width: w, Height: h,
 		TextChars: tl.Chars, TextWords: tl.Words, BadGlyphs: tl.BadGlyphs,
@@ -186,11 +189,21 @@ func Encode(img *image.RGBA, format string, quality int) ([]byte, string, error)
 	if format == FormatJPEG {
 		return encodeJPEG(img, src, quality)
 	}
+	px := img.Rect.Dx() * img.Rect.Dy()
+	if format == FormatAuto {
+		// A sample of the rows tells a photograph before the whole PNG is
+		// deflated: noisy pixels are the slowest to deflate, and the PNG
+		// would be thrown away.
+		if est := estimatePNGBytes(src); est > photoBytesPerPixel*float64(px) {
+			if j, mime, err := encodeJPEG(img, src, quality); err == nil && float64(len(j)) < est {
+				return j, mime, nil
+			}
+		}
+	}
 	data, err := encodeAnyPNG(src)
 	if err != nil {
 		return nil, "", err
 	}
-	px := img.Rect.Dx() * img.Rect.Dy()
 	if format == FormatAuto && float64(len(data)) > photoBytesPerPixel*float64(px) {
 		if j, mime, err := encodeJPEG(img, src, quality); err == nil && len(j) < len(data) {
 			return j, mime, nil

@@ -56,10 +56,16 @@ func (s *Source) Open(opts Options) (*Doc, error) {
 		_ = f.Close()
 		return nil, ErrNoPages
 	}
-	// Counted after MuPDF accepted the file, so pdfcpu never sees what MuPDF
-	// already refused.
+	return &Doc{f: f, opts: opts.withDefaults(), pages: n, annots: s.annotations}, nil
+}
+
+// annotations counts the upload's annotations on first use, not in Open:
+// counting a job's pages needs none, and pdfcpu's parse of a 16 MB upload took
+// 0.45 s, which held back the job's ranges and so its first pages. Counted
+// after MuPDF accepted the file, so pdfcpu never sees what MuPDF refused.
+func (s *Source) annotations() map[int]annotCounts {
 	s.annotsOnce.Do(func() { s.annots = countAnnotations(s.data) })
-	return &Doc{f: f, opts: opts.withDefaults(), pages: n, annots: s.annots}, nil
+	return s.annots
 }
 
 // openPDF opens b with MuPDF, its failures turned into the errors a user sees.

@@ -1,0 +1,66 @@
+package render
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestHasNameEscape(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"<< /Ann#6fts [4 0 R] >>", true},
+		{"<</#41nnots[4 0 R]>>", true},
+		{"<< /Type /Page >>", false},
+		{"(a string with #41 in it) /Name", false},
+		{"/Name #41", false},
+		{"/Name#4", false},
+		{"/Na#zzme", false},
+		{"#41", false},
+		{"1 0 obj << /Length 9 >> stream\n/\xd3\xf4#78 \nendstream endobj << /Type /Page >>", false},
+		{"1 0 obj << /Length 9 >> stream\nabc\nendstream endobj << /Ann#6fts [] >>", true},
+		{"<< /Ann#6fts [] >> stream\nabc", true},
+	}
+	for _, tt := range tests {
+		require.Equal(t, tt.want, hasNameEscape([]byte(tt.in)), tt.in)
+	}
+}
+
+// TestAnnotationPrecheck: the byte check may only skip files in which pdfcpu
+// finds no annotations, and the counts reach Measure's features.
+func TestAnnotationPrecheck(t *testing.T) {
+	t.Parallel()
+	paths, err := filepath.Glob(filepath.Join(samples, "*.pdf"))
+	require.NoError(t, err)
+	withAnnots := 0
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		counts := scanAnnotations(b)
+		if !mayHaveAnnotations(b) {
+			require.Empty(t, counts, p)
+			continue
+		}
+		if len(counts) == 0 {
+			continue
+		}
+		withAnnots++
+		s, err := Load(b)
+		require.NoError(t, err)
+		doc, err := s.Open(Options{})
+		require.NoError(t, err)
+		for n, c := range counts {
+			page, err := doc.Measure(n)
+			require.NoError(t, err)
+			require.GreaterOrEqual(t, page.Features.Annotations, c.annots, p)
+			require.Equal(t, c.widgets, page.Features.FormFields, p)
+		}
+		doc.Close()
+	}
+	require.Positive(t, withAnnots, "no sample with annotations: the test checks nothing")
+}
