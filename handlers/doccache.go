@@ -105,8 +105,13 @@ func (c *docCache) releaseLocked(job string) {
 }
 
 func (c *docCache) put(job string, d *render.Doc) {
+	d, err := d.Renew() // a fresh Doc on the same upload after many pages
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if err != nil {
+		c.releaseLocked(job)
+		return
+	}
 	c.idle = append(c.idle, cachedDoc{job, d})
 	if len(c.idle) > c.limit {
 		c.idle[0].doc.Close()

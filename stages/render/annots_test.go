@@ -64,3 +64,33 @@ func TestAnnotationPrecheck(t *testing.T) {
 	}
 	require.Positive(t, withAnnots, "no sample with annotations: the test checks nothing")
 }
+
+// TestRenew: a Doc is reopened on the same upload after renewAfter pages, and
+// the fresh one reads pages exactly as the worn one did.
+func TestRenew(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join(samples, "pdflatex-4-pages.pdf"))
+	require.NoError(t, err)
+	s, err := Load(b)
+	require.NoError(t, err)
+	doc, err := s.Open(Options{})
+	require.NoError(t, err)
+	first, err := doc.Measure(1)
+	require.NoError(t, err)
+	for n := 1; n < renewAfter-1; n++ {
+		_, err := doc.Measure(n%doc.Pages() + 1)
+		require.NoError(t, err)
+	}
+	same, err := doc.Renew()
+	require.NoError(t, err)
+	require.Same(t, doc, same, "renewed before renewAfter pages")
+	_, err = doc.Measure(2)
+	require.NoError(t, err)
+	fresh, err := doc.Renew()
+	require.NoError(t, err)
+	require.NotSame(t, doc, fresh)
+	defer fresh.Close()
+	again, err := fresh.Measure(1)
+	require.NoError(t, err)
+	require.Equal(t, first, again)
+}

@@ -56,7 +56,7 @@ func (s *Source) Open(opts Options) (*Doc, error) {
 		_ = f.Close()
 		return nil, ErrNoPages
 	}
-	return &Doc{f: f, opts: opts.withDefaults(), pages: n, annots: s.annotations}, nil
+	return &Doc{f: f, opts: opts.withDefaults(), pages: n, annots: s.annotations, src: s}, nil
 }
 
 // annotations counts the upload's annotations on first use, not in Open:
