@@ -1,6 +1,7 @@
 package ocrsim
 
 import (
+	"encoding/binary"
 	"image"
 	"image/draw"
 )
@@ -20,9 +21,8 @@ func nrgbaRows(src image.Image, emit func(row []byte)) {
 		out := make([]byte, 4*w)
 		for y := range h {
 			row := m.Pix[(y+b.Min.Y-m.Rect.Min.Y)*m.Stride+(b.Min.X-m.Rect.Min.X):]
-			for x := range w {
-				v := row[x]
-				out[4*x], out[4*x+1], out[4*x+2], out[4*x+3] = v, v, v, 0xff
+			for x, v := range row[:w] {
+				binary.LittleEndian.PutUint32(out[4*x:4*x+4], grayNRGBA[v])
 			}
 			emit(out)
 		}
@@ -42,3 +42,12 @@ func nrgbaRows(src image.Image, emit func(row []byte)) {
 		emit(dst.Pix)
 	}
 }
+
+// grayNRGBA[v] is the gray level v as one little-endian NRGBA pixel.
+var grayNRGBA = func() (t [256]uint32) {
+	for v := range t {
+		t[v] = uint32(v) * 0x010101
+		t[v] |= 0xff << 24
+	}
+	return t
+}()

@@ -1,6 +1,7 @@
 package ocrsim
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -80,8 +81,13 @@ func userContent(cr chatRequest) (string, string, error) {
 		if m.Role != "user" {
 			continue
 		}
-		var plain string
-		if json.Unmarshal(m.Content, &plain) == nil {
+		// Told apart by the first byte: trying the string form first cost a
+		// scan of the whole multi-part content, base64 image included.
+		if c := bytes.TrimLeft(m.Content, " \t\r\n"); len(c) > 0 && c[0] == '"' {
+			var plain string
+			if err := json.Unmarshal(c, &plain); err != nil {
+				return "", "", fmt.Errorf("message content: %w", err)
+			}
 			texts = append(texts, plain)
 			continue
 		}

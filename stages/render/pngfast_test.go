@@ -201,3 +201,69 @@ func TestEstimatePNGBytes(t *testing.T) {
 		require.InDelta(t, real, est, max(0.05, real/2), "%s: estimate %.3f, real %.3f bytes a pixel", name, est, real)
 	}
 }
+
+// grayOfTwoPass is grayOf as it was, the baseline of BenchmarkGrayOf.
+func grayOfTwoPass(img *image.RGBA) (*image.Gray, bool) {
+	pix := img.Pix
+	for i := 0; i+3 < len(pix); i += 4 {
+		if pix[i] != pix[i+1] || pix[i] != pix[i+2] {
+			return nil, false
+		}
+	}
+	g := image.NewGray(img.Rect)
+	for i, j := 0, 0; i+3 < len(pix); i, j = i+4, j+1 {
+		g.Pix[j] = pix[i] + (255 - pix[i+3])
+	}
+	return g, true
+}
+
+// TestGrayOf: same answer and pixels as the two-pass baseline on every first
+// page of the samples, gray or colour, and on translucent pixels.
+func TestGrayOf(t *testing.T) {
+	t.Parallel()
+	paths, err := filepath.Glob(filepath.Join(samples, "*.pdf"))
+	require.NoError(t, err)
+	imgs := []*image.RGBA{{Pix: []byte{10, 10, 10, 128, 0, 0, 0, 0}, Stride: 8, Rect: image.Rect(0, 0, 2, 1)}}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		doc, err := Open(b, Options{})
+		if err != nil {
+			continue
+		}
+		img, err := doc.f.ImageDPI(0, 72)
+		doc.Close()
+		require.NoError(t, err)
+		imgs = append(imgs, img)
+	}
+	gray := 0
+	for i, img := range imgs {
+		want, wantOK := grayOfTwoPass(img)
+		got, ok := grayOf(img)
+		require.Equal(t, wantOK, ok, i)
+		if ok {
+			gray++
+			require.Equal(t, want.Pix, got.Pix, i)
+		}
+	}
+	require.Greater(t, gray, 1)
+	require.Less(t, gray, len(imgs))
+}
+
+func BenchmarkGrayOf(b *testing.B) {
+	doc := openSample(b, "pdflatex-4-pages.pdf")
+	img, err := doc.f.ImageDPI(0, 144)
+	require.NoError(b, err)
+	for _, c := range []struct {
+		name string
+		fn   func(*image.RGBA) (*image.Gray, bool)
+	}{{"two-pass", grayOfTwoPass}, {"one-pass", grayOf}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, ok := c.fn(img); !ok {
+					b.Fatal("page not gray")
+				}
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"image"
@@ -285,17 +286,32 @@ func (d *Doc) drawings(idx int) int {
 	return countDrawnPaths(svg) // drawings.go
 }
 
-// grayOf returns img as a grayscale image when every pixel is gray.
+// grayOf returns img as a grayscale image when every pixel is gray, composited
+// on white as encodePNG does colour. One pass that checks and converts a pixel
+// at a time, read as one 32-bit word: the two byte-wise passes it replaced were
+// a sixth of encoding (BenchmarkGrayOf).
 func grayOf(img *image.RGBA) (*image.Gray, bool) {
 	pix := img.Pix
-	for i := 0; i+3 < len(pix); i += 4 {
-		if pix[i] != pix[i+1] || pix[i] != pix[i+2] {
+	g := image.NewGray(img.Rect)
+	out := g.Pix
+	if len(out)*4 > len(pix) {
+		return nil, false
+	}
+	for j := 0; j+1 < len(out); j += 2 {
+		v := binary.LittleEndian.Uint64(pix[4*j : 4*j+8])
+		// Gray when each pixel's G and B bytes equal its R byte.
+		if (v^v<<8)&0x00ffff0000ffff00 != 0 {
 			return nil, false
 		}
+		out[j] = byte(v) + 255 - byte(v>>24)
+		out[j+1] = byte(v>>32) + 255 - byte(v>>56)
 	}
-	g := image.NewGray(img.Rect)
-	for i, j := 0, 0; i+3 < len(pix); i, j = i+4, j+1 {
-		g.Pix[j] = pix[i] + (255 - pix[i+3]) // on white, as encodePNG does colour
+	if n := len(out); n%2 == 1 {
+		p := pix[4*(n-1) : 4*n]
+		if p[0] != p[1] || p[0] != p[2] {
+			return nil, false
+		}
+		out[n-1] = p[0] + 255 - p[3]
 	}
 	return g, true
 }
