@@ -56,6 +56,10 @@ func (w *Worker) split(msg *message.Message) error {
 
 func (w *Worker) openDoc(ctx context.Context, job jobstore.Job) (*render.Doc, error) {
 	return w.docs.get(job.ID, w.p.Render, func() (*render.Source, error) {
+		start := time.Now()
+		defer func() {
+			w.p.Logger.Debug("upload loaded", slog.String("job_id", job.ID), slog.Duration("took", time.Since(start)))
+		}()
 		pdf, err := w.p.Store.PDF(ctx, job.ID)
 		if err != nil {
 			return nil, fmt.Errorf("read upload: %w", err)
