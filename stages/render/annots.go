@@ -2,7 +2,6 @@ package render
 
 import (
 	"bytes"
-	"iter"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
@@ -70,73 +69,108 @@ func scanAnnotations(pdf []byte) (counts map[int]annotCounts) {
 	return out
 }
 
-// mayHaveAnnotations is false when no page of the file can list annotations:
-// a page's /Annots key is written in plain bytes unless the page dictionary
-// sits in a compressed object stream or the key is spelt with #xx escapes.
-// Without any of the three, pdfcpu's parse (27 ms a megabyte) finds nothing.
+// mayHaveAnnotations is false when no page of the file can list annotations.
 func mayHaveAnnotations(pdf []byte) bool {
-	return bytes.Contains(pdf, []byte("Annots")) || bytes.Contains(pdf, []byte("/ObjStm")) || hasNameEscape(pdf)
+	var sc AnnotScan
+	_, _ = sc.Write(pdf)
+	return sc.Found()
 }
 
-// hasNameEscape reports a #xx escape inside a PDF name such as /Ann#6fts,
-// outside the stream data, where binary bytes can look like anything.
-func hasNameEscape(pdf []byte) bool {
-	for part := range outsideStreams(pdf) {
-		if nameEscapeIn(part) {
-			return true
-		}
+// AnnotScan tells, from a PDF's bytes fed to it in any slices, whether any
+// page can list annotations: a page's /Annots key is written in plain bytes
+// unless the page dictionary sits in a compressed object stream or the key is
+// spelt with #xx escapes. Without any of the three, pdfcpu's parse (27 ms a
+// megabyte) finds nothing. It is an io.Writer so that split can feed it the
+// upload while fetching it, in one pass and without holding the file.
+type AnnotScan struct {
+	last     uint64 // the last eight bytes, the newest lowest
+	dropped  byte   // the byte before them
+	inStream bool   // between stream and endstream: binary, not syntax
+	name     int    // 1 + bytes of the name being read after '/', or 0
+	hex      int    // hex digits read after a '#' in a name
+	found    bool
+}
+
+// Keywords as the low bytes of AnnotScan.last.
+var (
+	kwStream = keyword("stream")
+	kwNdstrm = keyword("ndstream") // with dropped == 'e': endstream
+	kwAnnots = keyword("Annots")
+	kwObjStm = keyword("/ObjStm")
+)
+
+func keyword(s string) uint64 {
+	var k uint64
+	for i := range len(s) {
+		k = k<<8 | uint64(s[i])
 	}
-	return false
+	return k
 }
 
-func nameEscapeIn(b []byte) bool {
-	for i := 0; ; i++ {
-		k := bytes.IndexByte(b[i:], '#')
-		if k < 0 {
-			return false
+func mask(n int) uint64 { return 1<<(8*n) - 1 }
+
+// Found reports whether the bytes so far can hold annotations.
+func (a *AnnotScan) Found() bool { return a.found }
+
+func (a *AnnotScan) Write(p []byte) (int, error) {
+	for _, c := range p {
+		if a.found {
+			break
 		}
-		i += k
-		if i+2 >= len(b) || !isHex(b[i+1]) || !isHex(b[i+2]) {
+		a.dropped = byte(a.last >> 56)
+		a.last = a.last<<8 | uint64(c)
+		// Looked for inside streams too: a stream keyword misread would
+		// otherwise hide the rest of the file.
+		if a.last&mask(6) == kwAnnots || a.last&mask(7) == kwObjStm {
+			a.found = true
+		}
+		if a.inStream {
+			a.inStream = !(a.last == kwNdstrm && a.dropped == 'e')
 			continue
 		}
-		j := i
-		for j > 0 && i-j < 127 && isNameByte(b[j-1]) {
-			j--
-		}
-		if j > 0 && b[j-1] == '/' {
-			return true
+		a.syntax(c)
+	}
+	return len(p), nil
+}
+
+// syntax follows one byte outside stream data.
+func (a *AnnotScan) syntax(c byte) {
+	switch {
+	case a.last&mask(6) == kwStream && streamKeywordAfter(byte(a.last>>48)):
+		a.inStream, a.name = true, 0
+	case c == '/':
+		a.name, a.hex = 1, 0
+	case a.name == 0:
+	case a.hex > 0 || c == '#':
+		a.escape(c)
+	case isNameByte(c):
+		a.name++
+	default:
+		a.name = 0
+	}
+}
+
+// escape follows the #xx of a name: a second hex digit completes one.
+func (a *AnnotScan) escape(c byte) {
+	switch {
+	case c == '#':
+		a.hex = 1
+	case isHex(c) && a.hex == 1:
+		a.hex = 2
+	case isHex(c) && a.hex == 2:
+		a.found = true
+	default:
+		a.name, a.hex = 0, 0
+		if isNameByte(c) {
+			a.name = 2
 		}
 	}
 }
 
-// outsideStreams yields the parts of a PDF between its streams' data: the
-// objects' dictionaries, the cross-reference table and the trailer.
-func outsideStreams(pdf []byte) iter.Seq[[]byte] {
-	return func(yield func([]byte) bool) {
-		for len(pdf) > 0 {
-			i := bytes.Index(pdf, []byte("stream"))
-			for i >= 3 && bytes.HasSuffix(pdf[:i], []byte("end")) { // an endstream without its stream
-				j := bytes.Index(pdf[i+6:], []byte("stream"))
-				if j < 0 {
-					i = -1
-					break
-				}
-				i += 6 + j
-			}
-			if i < 0 {
-				yield(pdf)
-				return
-			}
-			if !yield(pdf[:i]) {
-				return
-			}
-			end := bytes.Index(pdf[i+6:], []byte("endstream"))
-			if end < 0 {
-				return
-			}
-			pdf = pdf[i+6+end+len("endstream"):]
-		}
-	}
+// streamKeywordAfter: the keyword stream follows a dictionary's >> or white
+// space, never a name's letters (/Substream) or end.
+func streamKeywordAfter(c byte) bool {
+	return c == '>' || !isNameByte(c) && c != '/' && c != '(' && c != '<' && c != '[' && c != '{'
 }
 
 func isHex(c byte) bool {

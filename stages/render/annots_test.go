@@ -8,12 +8,14 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestHasNameEscape(t *testing.T) {
+func TestAnnotScan(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		in   string
 		want bool
 	}{
+		{"<< /Type /Page /Annots [4 0 R] >>", true},
+		{"1 0 obj << /Type /ObjStm /N 3 >> stream", true},
 		{"<< /Ann#6fts [4 0 R] >>", true},
 		{"<</#41nnots[4 0 R]>>", true},
 		{"<< /Type /Page >>", false},
@@ -23,11 +25,19 @@ func TestHasNameEscape(t *testing.T) {
 		{"/Na#zzme", false},
 		{"#41", false},
 		{"1 0 obj << /Length 9 >> stream\n/\xd3\xf4#78 \nendstream endobj << /Type /Page >>", false},
+		{"1 0 obj << /Length 9 >>stream\r\n/\xd3\xf4#78 \nendstream endobj << /Type /Page >>", false},
 		{"1 0 obj << /Length 9 >> stream\nabc\nendstream endobj << /Ann#6fts [] >>", true},
 		{"<< /Ann#6fts [] >> stream\nabc", true},
+		{"<< /Substream 1 >> /Ann#6fts", true},
+		{"<< /Length 3 >> stream\nx/Annots\nendstream", true},
 	}
 	for _, tt := range tests {
-		require.Equal(t, tt.want, hasNameEscape([]byte(tt.in)), tt.in)
+		require.Equal(t, tt.want, mayHaveAnnotations([]byte(tt.in)), tt.in)
+		var sc AnnotScan // fed a byte at a time: slices never matter
+		for i := range len(tt.in) {
+			_, _ = sc.Write([]byte{tt.in[i]})
+		}
+		require.Equal(t, tt.want, sc.Found(), "byte by byte: %q", tt.in)
 	}
 }
 
