@@ -86,6 +86,9 @@ func (c *docCache) reserve(job string, loaded *render.Source) *render.Source {
 		s = &sharedSource{src: loaded}
 		c.sources[job] = s
 	}
+	if loaded != nil && loaded != s.src {
+		loaded.Close() // loaded again while another load was shared: keep one
+	}
 	s.docs++
 	return s.src
 }
@@ -100,6 +103,7 @@ func (c *docCache) releaseLocked(job string) {
 	if s := c.sources[job]; s != nil {
 		if s.docs--; s.docs <= 0 {
 			delete(c.sources, job)
+			s.src.Close() // its file, if it has one
 		}
 	}
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -60,4 +61,46 @@ func TestDocCacheLoadsOncePerProcess(t *testing.T) {
 	_, err = c.get("job-b", render.Options{}, func() (*render.Source, error) { return render.Load([]byte("not a pdf")) })
 	require.ErrorIs(t, err, render.ErrBadPDF)
 	require.Empty(t, c.sources)
+}
+
+// TestDocCacheRemovesUploadFiles: an upload rendered from a file lives as long
+// as a Doc is open on it, and the process's directory goes at shutdown.
+func TestDocCacheRemovesUploadFiles(t *testing.T) {
+	t.Parallel()
+	pdf, err := os.ReadFile("../../shared/pdfs/pdflatex-4-pages.pdf")
+	if err != nil {
+		t.Skipf("sample: %v", err)
+	}
+	var dir uploadDir
+	defer dir.remove()
+	c := newDocCache(1)
+	var path string
+	load := func() (*render.Source, error) {
+		f, err := dir.create()
+		require.NoError(t, err)
+		path = f.Name()
+		_, err = f.Write(pdf)
+		require.NoError(t, err)
+		require.NoError(t, f.Close())
+		return render.LoadFile(path, nil)
+	}
+	a, err := c.get("job-a", render.Options{}, load)
+	require.NoError(t, err)
+	page, err := a.Measure(1)
+	require.NoError(t, err)
+	require.Positive(t, page.Features.TextChars)
+	c.put("job-a", a)
+	require.FileExists(t, path, "an idle Doc still reads it")
+
+	b, err := c.get("job-b", render.Options{}, load)
+	require.NoError(t, err)
+	first := filepath.Dir(path)
+	c.put("job-b", b) // limit 1: job-a's Doc is closed, and its file removed
+	entries, err := os.ReadDir(first)
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "only job-b's upload is left")
+
+	c.closeAll()
+	dir.remove()
+	require.NoDirExists(t, first)
 }

@@ -85,6 +85,7 @@ type Worker struct {
 	trimmer   *Trimmer
 	prefix    string
 	docs      *docCache
+	uploads   uploadDir // uploads being rendered, as files: uploaddir.go
 	webhooks  *webhook.Sender
 }
 
@@ -220,7 +221,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	var bg sync.WaitGroup
 	bg.Go(func() { w.heartbeat.Run(bgCtx) })
 	bg.Go(func() { w.trimmer.Run(bgCtx) })
-	defer func() { stopBG(); bg.Wait(); w.docs.closeAll() }()
+	defer func() { stopBG(); bg.Wait(); w.docs.closeAll(); w.uploads.remove() }()
 	if err := w.router.Run(ctx); err != nil {
 		return fmt.Errorf("router: %w", err)
 	}

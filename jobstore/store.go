@@ -1,10 +1,12 @@
 package jobstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"time"
@@ -176,31 +178,46 @@ func (s *Store) ListOwned(ctx context.Context, limit int, status, owner string) 
 
 // PDF returns a job's upload.
 func (s *Store) PDF(ctx context.Context, id string) ([]byte, error) {
+	var buf bytes.Buffer
+	if _, err := s.PDFTo(ctx, id, &buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// PDFTo writes a job's upload to w and returns its size. It reads in slices:
+// a GET of a large upload sits whole in Redis's output buffer for each reader
+// at once, which made Redis's peak memory a multiple of the upload when
+// several split consumers opened it together.
+func (s *Store) PDFTo(ctx context.Context, id string, w io.Writer) (int64, error) {
 	n, err := s.rdb.StrLen(ctx, pdfKey(id)).Result()
 	if err != nil {
-		return nil, fmt.Errorf("job %s upload size: %w", id, err)
+		return 0, fmt.Errorf("job %s upload size: %w", id, err)
 	}
 	if n == 0 {
-		return nil, ErrNotFound
+		return 0, ErrNotFound
 	}
-	// Read in slices: a GET of a large upload sits whole in Redis's output
-	// buffer for each reader at once, which made Redis's peak memory a
-	// multiple of the upload when several split consumers opened it together.
-	out := make([]byte, 0, n)
+	if b, ok := w.(*bytes.Buffer); ok {
+		b.Grow(int(n))
+	}
+	var done int64
 	for off := int64(0); off < n; off += pdfReadChunk {
 		b, err := s.rdb.GetRange(ctx, pdfKey(id), off, min(off+pdfReadChunk, n)-1).Bytes()
 		if err != nil {
-			return nil, fmt.Errorf("job %s upload at byte %d: %w", id, off, err)
+			return 0, fmt.Errorf("job %s upload at byte %d: %w", id, off, err)
 		}
 		if len(b) == 0 {
-			return nil, ErrNotFound // deleted while being read
+			return 0, ErrNotFound // deleted while being read
 		}
-		out = append(out, b...)
+		if _, err := w.Write(b); err != nil {
+			return 0, fmt.Errorf("job %s upload: %w", id, err)
+		}
+		done += int64(len(b))
 	}
-	if int64(len(out)) != n {
-		return nil, fmt.Errorf("job %s upload changed while being read (%d of %d bytes)", id, len(out), n)
+	if done != n {
+		return 0, fmt.Errorf("job %s upload changed while being read (%d of %d bytes)", id, done, n)
 	}
-	return out, nil
+	return n, nil
 }
 
 // pdfReadChunk is the slice of an upload one GETRANGE reads.

@@ -2,6 +2,8 @@ package render
 
 import (
 	"bytes"
+	"io"
+	"os"
 
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
@@ -25,11 +27,25 @@ func countAnnotations(pdf []byte) (counts map[int]annotCounts) {
 	if len(pdf) > maxAnnotScanBytes || !mayHaveAnnotations(pdf) {
 		return nil
 	}
-	return scanAnnotations(pdf)
+	return scanAnnotations(bytes.NewReader(pdf))
+}
+
+// countAnnotationsFile is countAnnotations for a file, once an AnnotScan of
+// it found that it may have some.
+func countAnnotationsFile(path string) map[int]annotCounts {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || st.Size() > maxAnnotScanBytes {
+		return nil
+	}
+	return scanAnnotations(f)
 }
 
 // scanAnnotations is countAnnotations without its size limit and byte check.
-func scanAnnotations(pdf []byte) (counts map[int]annotCounts) {
+func scanAnnotations(pdf io.ReadSeeker) (counts map[int]annotCounts) {
 	defer func() {
 		if recover() != nil {
 			counts = nil
@@ -37,7 +53,7 @@ func scanAnnotations(pdf []byte) (counts map[int]annotCounts) {
 	}()
 	conf := model.NewDefaultConfiguration()
 	conf.ValidationMode = model.ValidationRelaxed
-	ctx, err := api.ReadContext(bytes.NewReader(pdf), conf)
+	ctx, err := api.ReadContext(pdf, conf)
 	if err != nil || ctx.EnsurePageCount() != nil {
 		return nil
 	}

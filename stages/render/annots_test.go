@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -51,7 +52,7 @@ func TestAnnotationPrecheck(t *testing.T) {
 	for _, p := range paths {
 		b, err := os.ReadFile(p)
 		require.NoError(t, err)
-		counts := scanAnnotations(b)
+		counts := scanAnnotations(bytes.NewReader(b))
 		if !mayHaveAnnotations(b) {
 			require.Empty(t, counts, p)
 			continue
@@ -103,4 +104,70 @@ func TestRenew(t *testing.T) {
 	again, err := fresh.Measure(1)
 	require.NoError(t, err)
 	require.Equal(t, first, again)
+}
+
+// TestLoadFile: an upload in a file opens, measures and counts annotations as
+// it does in memory; the Source removes its file on Close, and at once for an
+// image or a file it refuses.
+func TestLoadFile(t *testing.T) {
+	t.Parallel()
+	write := func(t *testing.T, b []byte) string {
+		p := filepath.Join(t.TempDir(), "upload.pdf")
+		require.NoError(t, os.WriteFile(p, b, 0o600))
+		return p
+	}
+	for _, name := range []string{"pdflatex-forms.pdf", "pdflatex-4-pages.pdf", "GeoTopo-komprimiert.pdf"} {
+		b, err := os.ReadFile(filepath.Join(samples, name))
+		require.NoError(t, err)
+		mem, err := Load(b)
+		require.NoError(t, err)
+		path := write(t, b)
+		var scan AnnotScan
+		_, _ = scan.Write(b)
+		file, err := LoadFile(path, &scan)
+		require.NoError(t, err)
+		a, err := mem.Open(Options{})
+		require.NoError(t, err)
+		f, err := file.Open(Options{})
+		require.NoError(t, err)
+		require.Equal(t, a.Pages(), f.Pages(), name)
+		for n := 1; n <= min(3, a.Pages()); n++ {
+			pa, err := a.Measure(n)
+			require.NoError(t, err)
+			pf, err := f.Measure(n)
+			require.NoError(t, err)
+			require.Equal(t, pa, pf, "%s page %d", name, n)
+		}
+		require.Equal(t, mem.annotations(), file.annotations(), name)
+		if name == "pdflatex-forms.pdf" {
+			require.NotEmpty(t, file.annotations(), "the form's widgets")
+		}
+		a.Close()
+		f.Close()
+		file.Close()
+		require.NoFileExists(t, path)
+	}
+
+	png := []byte("\x89PNG\r\n\x1a\n")
+	img, err := os.ReadFile(filepath.Join(samples, "pdflatex-4-pages.pdf"))
+	require.NoError(t, err)
+	for _, c := range []struct {
+		name string
+		data []byte
+		err  error
+	}{
+		{"truncated", img[:len(img)/2], ErrTruncated},
+		{"not a pdf", []byte("hello"), ErrBadPDF},
+		{"image", append(png, 0), nil},
+	} {
+		path := write(t, c.data)
+		s, err := LoadFile(path, nil)
+		if c.err != nil {
+			require.ErrorIs(t, err, c.err, c.name)
+		} else {
+			require.NoError(t, err, c.name)
+			require.True(t, s.image, c.name)
+		}
+		require.NoFileExists(t, path, c.name)
+	}
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"sync"
 
 	"github.com/gen2brain/go-fitz"
@@ -13,9 +15,14 @@ import (
 // a split process renders one big PDF in several consumers at once, and each
 // of them holding its own copy of the bytes and its own pdfcpu parse made
 // worker memory grow with the document (BENCHMARKS.md, memory case).
+//
+// A PDF is held either in memory (Load) or in a file (LoadFile), which MuPDF
+// reads as it needs: then no process holds a whole upload in its heap.
 type Source struct {
-	data  []byte
-	image bool
+	data      []byte
+	path      string // LoadFile's file, removed by Close
+	image     bool
+	mayAnnots bool // LoadFile: what the caller's AnnotScan found
 
 	annotsOnce sync.Once
 	annots     map[int]annotCounts
@@ -27,19 +34,79 @@ func Load(b []byte) (*Source, error) {
 	if IsImage(b) {
 		return &Source{data: b, image: true}, nil
 	}
-	if !IsPDF(b) {
-		return nil, ErrBadPDF
-	}
-	// MuPDF repairs a cut-off file silently and would read only what is left;
-	// a missing %%EOF tells the user their upload is incomplete instead.
-	if !bytes.Contains(b[max(0, len(b)-4096):], []byte("%%EOF")) {
-		return nil, ErrTruncated
+	if err := checkPDF(b, b[max(0, len(b)-eofWindow):]); err != nil {
+		return nil, err
 	}
 	return &Source{data: b}, nil
 }
 
-// Size is the upload's length in bytes.
-func (s *Source) Size() int { return len(s.data) }
+// eofWindow is how far from the end a PDF's %%EOF marker is looked for.
+const eofWindow = 4096
+
+// checkPDF judges a PDF by its first kilobyte and its last eofWindow bytes.
+func checkPDF(head, tail []byte) error {
+	if !IsPDF(head) {
+		return ErrBadPDF
+	}
+	// MuPDF repairs a cut-off file silently and would read only what is left;
+	// a missing %%EOF tells the user their upload is incomplete instead.
+	if !bytes.Contains(tail, []byte("%%EOF")) {
+		return ErrTruncated
+	}
+	return nil
+}
+
+// LoadFile is Load for an upload written to path, which the Source then owns
+// and Close removes. scan is an AnnotScan that was fed the whole file, so
+// that the file need not be read again to know whether pdfcpu must look for
+// annotations. An image is read into memory (MuPDF opens images from memory)
+// and its file removed at once.
+func LoadFile(path string, scan *AnnotScan) (*Source, error) {
+	s, err := loadFile(path, scan)
+	if err != nil || s.path == "" {
+		_ = os.Remove(path)
+	}
+	return s, err
+}
+
+func loadFile(path string, scan *AnnotScan) (*Source, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open upload file: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("stat upload file: %w", err)
+	}
+	head := make([]byte, min(st.Size(), 1024))
+	if _, err := io.ReadFull(f, head); err != nil {
+		return nil, fmt.Errorf("read upload file: %w", err)
+	}
+	if IsImage(head) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read upload file: %w", err)
+		}
+		return &Source{data: b, image: true}, nil
+	}
+	tail := make([]byte, min(st.Size(), eofWindow))
+	if _, err := f.ReadAt(tail, st.Size()-int64(len(tail))); err != nil {
+		return nil, fmt.Errorf("read upload file: %w", err)
+	}
+	if err := checkPDF(head, tail); err != nil {
+		return nil, err
+	}
+	return &Source{path: path, mayAnnots: scan == nil || scan.Found()}, nil
+}
+
+// Close removes LoadFile's file. Docs opened on the Source keep reading it
+// until they are closed (the file stays readable while open).
+func (s *Source) Close() {
+	if s.path != "" {
+		_ = os.Remove(s.path)
+	}
+}
 
 // Open parses the source with MuPDF. Docs opened from one Source share its
 // bytes and its annotation counts; each has its own MuPDF context.
@@ -47,7 +114,11 @@ func (s *Source) Open(opts Options) (*Doc, error) {
 	if s.image {
 		return openImage(s.data, opts) // image.go: PNG, JPEG, TIFF, WebP
 	}
-	f, err := openPDF(s.data)
+	open := func() (*fitz.Document, error) { return openPDF(s.data) }
+	if s.path != "" {
+		open = func() (*fitz.Document, error) { return openPDFFile(s.path) }
+	}
+	f, err := open()
 	if err != nil {
 		return nil, err
 	}
@@ -64,13 +135,29 @@ func (s *Source) Open(opts Options) (*Doc, error) {
 // 0.45 s, which held back the job's ranges and so its first pages. Counted
 // after MuPDF accepted the file, so pdfcpu never sees what MuPDF refused.
 func (s *Source) annotations() map[int]annotCounts {
-	s.annotsOnce.Do(func() { s.annots = countAnnotations(s.data) })
+	s.annotsOnce.Do(func() {
+		if s.path == "" {
+			s.annots = countAnnotations(s.data)
+			return
+		}
+		if s.mayAnnots {
+			s.annots = countAnnotationsFile(s.path)
+		}
+	})
 	return s.annots
 }
 
 // openPDF opens b with MuPDF, its failures turned into the errors a user sees.
 func openPDF(b []byte) (*fitz.Document, error) {
-	f, err := fitz.NewFromMemory(b)
+	return fitzOpened(fitz.NewFromMemory(b))
+}
+
+// openPDFFile is openPDF for a file, which MuPDF reads as it needs.
+func openPDFFile(path string) (*fitz.Document, error) {
+	return fitzOpened(fitz.New(path))
+}
+
+func fitzOpened(f *fitz.Document, err error) (*fitz.Document, error) {
 	if err != nil {
 		if f != nil {
 			_ = f.Close()
