@@ -263,3 +263,19 @@ func TestUploadLimits(t *testing.T) {
 	require.Equal(t, 202, upload(t, base, nil, sharedPDF(t, "libreoffice-writer-password.pdf")).status,
 		"an encrypted PDF cannot be counted here and is left to its job")
 }
+
+// TestBodiesOtherThanUploadsAreBounded: with bodies streamed, a request that
+// is not an upload is still refused over 1 MB, with or without a length.
+func TestBodiesOtherThanUploadsAreBounded(t *testing.T) {
+	t.Parallel()
+	srv := redistest.Start(t)
+	base := serve(t, srv.Client(t), httpapi.Params{})
+	body := bytes.Repeat([]byte(" "), 2<<20)
+	h := map[string]string{"Content-Type": "application/json"}
+	r := call(t, "POST", base+"/v1/admin/replay", h, bytes.NewReader(body))
+	require.Equal(t, 413, r.status, "with Content-Length")
+	r = call(t, "POST", base+"/v1/admin/replay", h, chunked{bytes.NewReader(body)})
+	require.Equal(t, 413, r.status, "chunked")
+	r = call(t, "POST", base+"/v1/admin/replay", h, chunked{strings.NewReader(`{"stream":"nope"}`)})
+	require.Equal(t, 400, r.status, "a small chunked body reaches the handler")
+}

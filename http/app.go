@@ -63,14 +63,18 @@ func New(p Params) *App {
 	}
 	a := &App{p: p, keys: newKeyRing(p.APIKeys), webhooks: webhook.New(p.Webhooks)}
 	a.app = fiber.New(fiber.Config{
-		AppName:               "docparse",
-		BodyLimit:             (p.MaxUploadMB + 1) << 20,
-		DisableStartupMessage: true,
-		ErrorHandler:          a.errorHandler,
-		ReadTimeout:           5 * time.Minute,
-		IdleTimeout:           2 * time.Minute,
+		AppName:   "docparse",
+		BodyLimit: (p.MaxUploadMB + 1) << 20,
+		// Bodies are read as they arrive: uploads are spooled to disk by
+		// parseUpload, any other body is read within the limit by readBody.
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		DisableStartupMessage:        true,
+		ErrorHandler:                 a.errorHandler,
+		ReadTimeout:                  5 * time.Minute,
+		IdleTimeout:                  2 * time.Minute,
 	})
-	a.app.Use(requestid.New(), a.logRequests)
+	a.app.Use(requestid.New(), a.logRequests, a.readBody)
 	if h := corsMiddleware(p.CORSOrigins); h != nil {
 		a.app.Use(h)
 	}
@@ -142,6 +146,11 @@ func (a *App) errorHandler(c *fiber.Ctx, err error) error {
 	}
 	if ae.status == fiber.StatusServiceUnavailable {
 		c.Set(fiber.HeaderRetryAfter, "5")
+	}
+	if c.Request().IsBodyStream() {
+		// The rest of a refused body may still be on its way: read as the
+		// next request it would be answered with a stray 431.
+		c.Context().SetConnectionClose()
 	}
 	return c.Status(ae.status).JSON(fiber.Map{"error": ae})
 }

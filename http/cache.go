@@ -19,8 +19,7 @@ import (
 // one key never learns what another uploaded.
 
 // cacheKey computes the job's cache key from the upload.
-func (a *App) cacheKey(j jobstore.Job, data []byte) string {
-	file := sha256.Sum256(data)
+func (a *App) cacheKey(j jobstore.Job, file [32]byte) string {
 	opts := sha256.Sum256([]byte(j.Mode + "\x00" + j.Format + "\x00" + j.PageRange + "\x00" + a.p.InferenceMode +
 		"\x00" + boolStr(j.IncludeImages) + "\x00" + j.Owner))
 	return jobstore.CacheKey(hex.EncodeToString(file[:]), hex.EncodeToString(opts[:8]))
@@ -40,7 +39,7 @@ func (a *App) fromCache(ctx context.Context, jp *jobstore.Job, u upload) (jobsto
 	if a.p.CacheTTL <= 0 || u.extras.noCache {
 		return *jp, false, nil
 	}
-	jp.CacheKey = a.cacheKey(*jp, u.data) // hashed once: claimCache uses it too
+	jp.CacheKey = a.cacheKey(*jp, u.file.sum) // hashed while spooled: claimCache uses it too
 	j := *jp
 	srcID, err := a.p.Store.CacheLookup(ctx, j.CacheKey)
 	if err != nil || srcID == "" {
@@ -53,7 +52,12 @@ func (a *App) fromCache(ctx context.Context, jp *jobstore.Job, u upload) (jobsto
 	if err != nil {
 		return j, false, err
 	}
-	if err := a.p.Store.CreateCached(ctx, j, src, u.data); errors.Is(err, jobstore.ErrNotFound) {
+	f, err := u.file.open()
+	if err != nil {
+		return j, false, err
+	}
+	defer f.Close()
+	if err := a.p.Store.CreateCachedFrom(ctx, j, src, f); errors.Is(err, jobstore.ErrNotFound) {
 		return j, false, nil // the result expired before the job hash
 	} else if err != nil {
 		return j, false, err

@@ -64,7 +64,7 @@ func formBool(name, v string) (bool, error) {
 func (a *App) applyExtras(c *fiber.Ctx, j *jobstore.Job, u upload) error {
 	x := u.extras
 	if !x.pageRange.All() {
-		if n, err := render.CountPages(u.data); err == nil {
+		if n, err := u.file.pageCount(); err == nil {
 			if _, err := x.pageRange.Pages(n); err != nil {
 				return newError(fiber.StatusBadRequest, "invalid_page_range", err.Error())
 			}

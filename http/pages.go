@@ -4,19 +4,17 @@ import (
 	"fmt"
 
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/docparse/docparse/stages/render"
 )
 
 // checkPages rejects at upload time a PDF with more pages than MAX_PAGES,
 // rather than queue a job that can only fail. MuPDF counts pages from the
 // page tree without rendering anything. A PDF that does not open here
 // (encrypted, damaged) is left to the job, which reports why it failed.
-func (a *App) checkPages(pdf []byte) error {
+func (a *App) checkPages(f *spooled) error {
 	if a.p.MaxPages <= 0 {
 		return nil
 	}
-	n, err := render.CountPages(pdf)
+	n, err := f.pageCount()
 	if err != nil {
 		return nil
 	}

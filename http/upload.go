@@ -1,10 +1,12 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"mime/multipart"
 	"path"
 	"slices"
@@ -29,51 +31,130 @@ import (
 // a client mistake worth a 400 rather than silence.
 var formFields = []string{"file", "accuracy_mode", "output_format", "password", "page_range", "callback_url", "no_cache", "include_images"}
 
-// upload is a validated submission.
+// upload is a validated submission. Its file is spooled to disk (spool.go);
+// release removes it once the upload is stored.
 type upload struct {
 	filename string
-	data     []byte
+	file     *spooled
 	mode     string
 	format   string
 	password string
 	extras   uploadExtras // integration.go: page_range, callback_url, no_cache, include_images
 }
 
-func (a *App) parseUpload(c *fiber.Ctx) (upload, error) {
-	form, err := c.MultipartForm()
-	if err != nil {
-		if errors.Is(err, fiber.ErrRequestEntityTooLarge) {
-			return upload{}, a.tooLarge()
-		}
-		return upload{}, newError(fiber.StatusBadRequest, "bad_request", "expected a multipart/form-data body with a file field")
+func (u *upload) release() {
+	if u.file != nil {
+		u.file.remove()
 	}
-	for name := range form.Value {
-		if !slices.Contains(formFields, name) {
-			return upload{}, newError(fiber.StatusBadRequest, "unknown_field", fmt.Sprintf("unknown form field %q (allowed: %s)", name, strings.Join(formFields, ", ")))
-		}
-	}
-	for name := range form.File {
-		if name != "file" {
-			return upload{}, newError(fiber.StatusBadRequest, "unknown_field", fmt.Sprintf("unknown file field %q: send the document as \"file\"", name))
-		}
-	}
-	u := upload{mode: a.p.DefaultMode, format: a.p.DefaultFormat}
-	if err := u.readOptions(form.Value); err != nil {
-		return u, err
-	}
-	files := form.File["file"]
-	if len(files) != 1 {
-		return u, newError(fiber.StatusBadRequest, "missing_file", "send exactly one document in the file field")
-	}
-	if files[0].Size > int64(a.p.MaxUploadMB)<<20 {
-		return u, a.tooLarge()
-	}
-	if u.data, err = readFile(files[0]); err != nil {
-		return u, err
-	}
-	u.filename = SafeFilename(files[0].Filename)
-	return u, u.checkContent()
 }
+
+// Limits on a form's fields other than the file.
+const (
+	maxFieldBytes = 64 << 10
+	maxFormBytes  = 1 << 20
+)
+
+// parseUpload reads the multipart form as it streams in: options into
+// memory, the file into a spool file, every part within its limit.
+func (a *App) parseUpload(c *fiber.Ctx) (upload, error) {
+	u := upload{mode: a.p.DefaultMode, format: a.p.DefaultFormat}
+	mr, err := a.multipartReader(c)
+	if err != nil {
+		return u, err
+	}
+	values := map[string][]string{}
+	files, formBytes := 0, 0
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			u.release()
+			return upload{}, badForm()
+		}
+		if part.FileName() != "" {
+			files++
+			err = a.readFilePart(&u, part)
+		} else {
+			err = readValuePart(values, part, &formBytes)
+		}
+		if err != nil {
+			u.release()
+			return upload{}, err
+		}
+	}
+	if err := u.readOptions(values); err != nil {
+		u.release()
+		return upload{}, err
+	}
+	if files != 1 || u.file == nil {
+		u.release()
+		return upload{}, newError(fiber.StatusBadRequest, "missing_file", "send exactly one document in the file field")
+	}
+	if err := u.checkContent(); err != nil {
+		u.release()
+		return upload{}, err
+	}
+	return u, nil
+}
+
+func badForm() error {
+	return newError(fiber.StatusBadRequest, "bad_request", "expected a multipart/form-data body with a file field")
+}
+
+// multipartReader reads the request body as it arrives (fiber's
+// StreamRequestBody), after refusing a declared length over the limit.
+func (a *App) multipartReader(c *fiber.Ctx) (*multipart.Reader, error) {
+	if c.Request().Header.ContentLength() > a.bodyLimit() {
+		return nil, a.tooLarge()
+	}
+	mt, params, err := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return nil, badForm()
+	}
+	body := c.Request().BodyStream()
+	if body == nil {
+		body = bytes.NewReader(c.Body())
+	}
+	return multipart.NewReader(body, params["boundary"]), nil
+}
+
+func (a *App) readFilePart(u *upload, part *multipart.Part) error {
+	if name := part.FormName(); name != "file" {
+		return newError(fiber.StatusBadRequest, "unknown_field", fmt.Sprintf("unknown file field %q: send the document as \"file\"", name))
+	}
+	if u.file != nil {
+		return nil // counted by the caller: exactly one is allowed
+	}
+	f, err := spool(part, int64(a.p.MaxUploadMB)<<20)
+	if errors.Is(err, errTooLarge) {
+		return a.tooLarge()
+	}
+	if err != nil {
+		return badForm()
+	}
+	u.file, u.filename = f, SafeFilename(part.FileName())
+	return nil
+}
+
+func readValuePart(values map[string][]string, part *multipart.Part, formBytes *int) error {
+	name := part.FormName()
+	if !slices.Contains(formFields, name) {
+		return newError(fiber.StatusBadRequest, "unknown_field", fmt.Sprintf("unknown form field %q (allowed: %s)", name, strings.Join(formFields, ", ")))
+	}
+	b, err := io.ReadAll(io.LimitReader(part, maxFieldBytes+1))
+	if err != nil {
+		return badForm()
+	}
+	if *formBytes += len(b); len(b) > maxFieldBytes || *formBytes > maxFormBytes {
+		return newError(fiber.StatusBadRequest, "bad_request", fmt.Sprintf("form field %q is too long", name))
+	}
+	values[name] = append(values[name], string(b))
+	return nil
+}
+
+func (a *App) bodyLimit() int { return (a.p.MaxUploadMB + 1) << 20 }
 
 func (a *App) tooLarge() error {
 	return newError(fiber.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the upload exceeds MAX_UPLOAD_MB (%d MB)", a.p.MaxUploadMB))
@@ -102,30 +183,23 @@ func (u *upload) readOptions(values map[string][]string) error {
 	return u.extras.read(get)
 }
 
-func readFile(fh *multipart.FileHeader) ([]byte, error) {
-	f, err := fh.Open()
-	if err != nil {
-		return nil, fmt.Errorf("open upload: %w", err)
-	}
-	defer f.Close()
-	// One allocation of the known size: io.ReadAll grows by doubling and left
-	// the API's peak memory at several times a large upload.
-	b := make([]byte, fh.Size)
-	if _, err := io.ReadFull(f, b); err != nil {
-		return nil, fmt.Errorf("read upload: %w", err)
-	}
-	return b, nil
-}
-
 // checkContent judges the file by its bytes, never by its name.
 func (u *upload) checkContent() error {
-	if len(u.data) == 0 {
+	if u.file.size == 0 {
 		return newError(fiber.StatusBadRequest, "empty_file", "the uploaded file is empty")
 	}
-	if render.Sniff(u.data) == "" {
+	head := u.file.head
+	if render.Sniff(head) == "" {
 		return newError(fiber.StatusUnsupportedMediaType, "unsupported_media_type", "the file is not a PDF, PNG, JPEG, TIFF or WebP (judged by its content)")
 	}
-	if render.IsImage(u.data) && render.CheckImage(u.data) != nil {
+	if !render.IsImage(head) {
+		return nil
+	}
+	b, err := u.file.bytes()
+	if err != nil {
+		return err
+	}
+	if render.CheckImage(b) != nil {
 		return newError(fiber.StatusUnsupportedMediaType, "unsupported_media_type", "the file starts like an image but does not decode as one")
 	}
 	return nil
@@ -193,7 +267,8 @@ func (a *App) submit(c *fiber.Ctx) (jobstore.Job, error) {
 	if err != nil {
 		return jobstore.Job{}, err
 	}
-	if err := a.checkPages(u.data); err != nil {
+	defer u.release()
+	if err := a.checkPages(u.file); err != nil {
 		return jobstore.Job{}, err
 	}
 	j := jobstore.Job{ID: uuid.NewString(), Filename: u.filename, Mode: u.mode, Format: u.format, Password: u.password, Owner: owner(c)}
@@ -205,10 +280,15 @@ func (a *App) submit(c *fiber.Ctx) (jobstore.Job, error) {
 	if cached, ok, err := a.fromCache(ctx, &j, u); err != nil || ok { // cache.go
 		return cached, err
 	}
-	if err := a.p.Store.Create(ctx, j, u.data); err != nil {
+	f, err := u.file.open()
+	if err != nil {
 		return j, err
 	}
-	metrics.UploadBytesTotal.Add(float64(len(u.data)))
+	defer f.Close()
+	if err := a.p.Store.CreateFrom(ctx, j, f); err != nil {
+		return j, err
+	}
+	metrics.UploadBytesTotal.Add(float64(u.file.size))
 	if err := publishJSON(a.p.Publisher, messages.StreamJobs, messages.JobSubmitted{V: messages.Version, JobID: j.ID}); err != nil {
 		return j, err
 	}

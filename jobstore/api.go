@@ -1,10 +1,12 @@
 package jobstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"slices"
 	"strconv"
@@ -305,9 +307,15 @@ func (s *Store) CacheClaim(ctx context.Context, key, id string, ttl time.Duratio
 }
 
 // CreateCached stores j as a completed job carrying src's pages, result and
-// counters, without any stage touching it. Every write is on j's keys, so it
-// runs as one transaction in j's slot.
+// counters, without any stage touching it. Every write is on j's keys: the
+// upload first, in slices, then the rest as one transaction in j's slot.
 func (s *Store) CreateCached(ctx context.Context, j Job, src Job, upload []byte) error {
+	return s.CreateCachedFrom(ctx, j, src, bytes.NewReader(upload))
+}
+
+// CreateCachedFrom is CreateCached for an upload read from r; the upload is
+// stored first, as in CreateFrom.
+func (s *Store) CreateCachedFrom(ctx context.Context, j Job, src Job, upload io.Reader) error {
 	pages, err := s.rdb.HGetAll(ctx, pagesKey(src.ID)).Result()
 	if err != nil {
 		return fmt.Errorf("cached pages of %s: %w", src.ID, err)
@@ -327,13 +335,14 @@ func (s *Store) CreateCached(ctx context.Context, j Job, src Job, upload []byte)
 	now := Now()
 	j.Status, j.CreatedAt, j.StartedAt, j.CompletedAt = StatusCompleted, now, now, now
 	j.Cached, j.CachedFrom, j.Error = true, src.ID, src.Error
-	j.UploadBytes = int64(len(upload))
+	if j.UploadBytes, err = s.putUpload(ctx, j.ID, upload); err != nil {
+		return err
+	}
 	j.TotalPages, j.DonePages, j.FailedPages, j.DocumentPages = src.TotalPages, src.DonePages, src.FailedPages, src.DocumentPages
 	j.DeepSeek, j.Nanonets, j.TextLayer = src.DeepSeek, src.Nanonets, src.TextLayer
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, jobKey(j.ID), j)
 		p.Expire(ctx, jobKey(j.ID), s.ttl)
-		p.Set(ctx, pdfKey(j.ID), upload, s.ttl)
 		p.Set(ctx, resultKey(j.ID), result, s.ttl)
 		if len(pages) > 0 {
 			p.HSet(ctx, pagesKey(j.ID), pages)

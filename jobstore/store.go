@@ -76,15 +76,26 @@ func Now() string { return time.Now().UTC().Format(time.RFC3339Nano) }
 
 // Create stores a new queued job with its upload and indexes it.
 func (s *Store) Create(ctx context.Context, j Job, pdf []byte) error {
+	return s.CreateFrom(ctx, j, bytes.NewReader(pdf))
+}
+
+// CreateFrom is Create for an upload read from r, which is written to Redis a
+// slice at a time: the API then never holds an upload whole. The upload is
+// stored before the job hash, so a job never lacks its upload; an upload
+// left by a failure between the two expires with the job TTL.
+func (s *Store) CreateFrom(ctx context.Context, j Job, pdf io.Reader) error {
 	j.Status = StatusQueued
 	if j.CreatedAt == "" {
 		j.CreatedAt = Now()
 	}
-	j.UploadBytes = int64(len(pdf))
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	n, err := s.putUpload(ctx, j.ID, pdf)
+	if err != nil {
+		return err
+	}
+	j.UploadBytes = n
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, jobKey(j.ID), j)
 		p.Expire(ctx, jobKey(j.ID), s.ttl)
-		p.Set(ctx, pdfKey(j.ID), pdf, s.ttl)
 		return nil
 	})
 	if err != nil {
@@ -93,8 +104,34 @@ func (s *Store) Create(ctx context.Context, j Job, pdf []byte) error {
 	return s.index(ctx, j)
 }
 
-// index adds a job to the listing by its creation time. It is a separate
-// write because docparse:jobs lives outside the job's hash-tag slot.
+// putUpload writes an upload in pdfReadChunk slices: SET, then APPENDs,
+// which keep the TTL.
+func (s *Store) putUpload(ctx context.Context, id string, r io.Reader) (int64, error) {
+	buf := make([]byte, pdfReadChunk)
+	var n int64
+	for first := true; ; first = false {
+		k, err := io.ReadFull(r, buf)
+		if k > 0 || first {
+			var werr error
+			if first {
+				werr = s.rdb.Set(ctx, pdfKey(id), buf[:k], s.ttl).Err()
+			} else {
+				werr = s.rdb.Append(ctx, pdfKey(id), string(buf[:k])).Err()
+			}
+			if werr != nil {
+				return 0, fmt.Errorf("store upload of %s: %w", id, werr)
+			}
+			n += int64(k)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return n, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("read upload of %s: %w", id, err)
+		}
+	}
+}
+
 func (s *Store) index(ctx context.Context, j Job) error {
 	created, _ := time.Parse(time.RFC3339Nano, j.CreatedAt)
 	if err := s.rdb.ZAdd(ctx, JobsIndex, redis.Z{Score: float64(created.UnixMicro()), Member: j.ID}).Err(); err != nil {
