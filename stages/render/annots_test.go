@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -170,4 +171,9 @@ func TestLoadFile(t *testing.T) {
 		}
 		require.NoFileExists(t, path, c.name)
 	}
+}
+
+func TestMallocArenasCapped(t *testing.T) {
+	_, set := os.LookupEnv("MALLOC_ARENA_MAX")
+	require.Equal(t, runtime.GOOS == "linux" && !set, MallocArenasCapped(), "capped at load unless the operator set MALLOC_ARENA_MAX")
 }

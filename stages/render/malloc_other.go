@@ -1,0 +1,6 @@
+//go:build !linux || !cgo
+
+package render
+
+// MallocArenasCapped is false off glibc (see malloc_linux.go).
+func MallocArenasCapped() bool { return false }
