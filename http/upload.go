@@ -84,6 +84,7 @@ func (a *App) parseUpload(c *fiber.Ctx) (upload, error) {
 			return upload{}, err
 		}
 	}
+	drainBody(c)
 	if err := u.readOptions(values); err != nil {
 		u.release()
 		return upload{}, err
@@ -97,6 +98,19 @@ func (a *App) parseUpload(c *fiber.Ctx) (upload, error) {
 		return upload{}, err
 	}
 	return u, nil
+}
+
+// drainBody reads what follows the form's closing boundary (a chunked body's
+// last chunk, an epilogue): left in the connection, it would be read as the
+// next request. More than a little is not a form's: the connection closes.
+func drainBody(c *fiber.Ctx) {
+	body := c.Request().BodyStream()
+	if body == nil {
+		return
+	}
+	if n, _ := io.Copy(io.Discard, io.LimitReader(body, 64<<10)); n == 64<<10 {
+		c.Context().SetConnectionClose()
+	}
 }
 
 func badForm() error {
