@@ -212,12 +212,12 @@ func TestCORSOrigins(t *testing.T) {
 // 100-continue first. The server answers 413 and closes the connection
 // without reading the rest, so a client still writing may see the reset
 // before the answer; such an attempt is tried again, a few times at most.
-func tooLarge(t *testing.T, base string, h map[string]string, body func() io.Reader) answer {
+func tooLarge(t *testing.T, url string, h map[string]string, body func() io.Reader) answer {
 	t.Helper()
 	c := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: 5 * time.Second, DisableKeepAlives: true}}
 	var lastErr error
 	for range 5 {
-		req, err := http.NewRequest("POST", base+"/v1/process/async", body())
+		req, err := http.NewRequest("POST", url, body())
 		require.NoError(t, err)
 		for k, v := range h {
 			req.Header.Set(k, v)
@@ -249,10 +249,10 @@ func TestUploadLimits(t *testing.T) {
 	ct, body := form(t, big)
 	h := map[string]string{"Content-Type": ct}
 
-	r := tooLarge(t, base, h, func() io.Reader { return bytes.NewReader(body) })
+	r := tooLarge(t, base+"/v1/process/async", h, func() io.Reader { return bytes.NewReader(body) })
 	require.Equal(t, 413, r.status, "over MAX_UPLOAD_MB with Content-Length")
 	require.Equal(t, "too_large", r.body["error"].(map[string]any)["code"])
-	r = tooLarge(t, base, h, func() io.Reader { return chunked{bytes.NewReader(body)} })
+	r = tooLarge(t, base+"/v1/process/async", h, func() io.Reader { return chunked{bytes.NewReader(body)} })
 	require.Equal(t, 413, r.status, "over MAX_UPLOAD_MB, chunked")
 
 	r = upload(t, base, nil, sharedPDF(t, "pdflatex-4-pages.pdf"))
@@ -272,9 +272,9 @@ func TestBodiesOtherThanUploadsAreBounded(t *testing.T) {
 	base := serve(t, srv.Client(t), httpapi.Params{})
 	body := bytes.Repeat([]byte(" "), 2<<20)
 	h := map[string]string{"Content-Type": "application/json"}
-	r := call(t, "POST", base+"/v1/admin/replay", h, bytes.NewReader(body))
+	r := tooLarge(t, base+"/v1/admin/replay", h, func() io.Reader { return bytes.NewReader(body) })
 	require.Equal(t, 413, r.status, "with Content-Length")
-	r = call(t, "POST", base+"/v1/admin/replay", h, chunked{bytes.NewReader(body)})
+	r = tooLarge(t, base+"/v1/admin/replay", h, func() io.Reader { return chunked{bytes.NewReader(body)} })
 	require.Equal(t, 413, r.status, "chunked")
 	r = call(t, "POST", base+"/v1/admin/replay", h, chunked{strings.NewReader(`{"stream":"nope"}`)})
 	require.Equal(t, 400, r.status, "a small chunked body reaches the handler")
