@@ -5,6 +5,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"time"
 
@@ -149,11 +150,20 @@ func (a *App) errorHandler(c *fiber.Ctx, err error) error {
 	}
 	if c.Request().IsBodyStream() {
 		// The rest of a refused body may still be on its way: read as the
-		// next request it would be answered with a stray 431.
+		// next request it would be answered with a stray 431, so the
+		// connection closes. Closed with bytes unread, the client would get
+		// a reset while still writing instead of the 413: up to refusedDrain
+		// of an oversized body is read first.
+		if ae.status == fiber.StatusRequestEntityTooLarge {
+			_, _ = io.Copy(io.Discard, io.LimitReader(c.Request().BodyStream(), refusedDrain))
+		}
 		c.Context().SetConnectionClose()
 	}
 	return c.Status(ae.status).JSON(fiber.Map{"error": ae})
 }
+
+// refusedDrain bounds what is read of a body refused as too large.
+const refusedDrain = 64 << 20
 
 func codeFor(status int) string {
 	switch status {
