@@ -182,3 +182,37 @@ func TestStreamsTrimmedAfterJobs(t *testing.T) {
 	require.NoError(t, err)
 	requirePagesInOrder(t, string(md), ids)
 }
+
+// TestStreamsCarryTextLayerOnlyWhenRead: a page read from its image goes
+// through the streams without its text layer; a page answered from the text
+// layer (fast mode) carries it.
+func TestStreamsCarryTextLayerOnlyWhenRead(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, envOpts{workers: 1})
+	ctx := context.Background()
+	for _, mode := range []string{"balanced", "fast"} {
+		id := e.submit(t, "pdflatex-4-pages.pdf", map[string]string{"accuracy_mode": mode, "no_cache": "true"})
+		st, _ := e.waitDone(t, id, time.Minute)
+		require.Equal(t, "completed", st.Status)
+		entries, err := e.rdb.XRange(ctx, messages.StreamPages, "-", "+").Result()
+		require.NoError(t, err)
+		seen := 0
+		for _, x := range entries {
+			payload, _ := x.Values["payload"].(string)
+			m, err := messages.Decode[messages.PageRendered]([]byte(payload))
+			if err != nil || m.JobID != id {
+				continue
+			}
+			seen++
+			if m.ImageKey != "" {
+				require.Empty(t, m.TextLayer, "%s page %d has an image", mode, m.Page)
+			} else {
+				require.NotEmpty(t, m.TextLayer, "%s page %d has neither image nor text layer", mode, m.Page)
+			}
+		}
+		require.Equal(t, 4, seen, mode)
+		if mode == "fast" {
+			require.Equal(t, 4, st.Progress.TextLayer, "fast mode answers the trusted pages from their text layer")
+		}
+	}
+}

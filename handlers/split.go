@@ -192,18 +192,22 @@ func (w *Worker) renderPage(ctx context.Context, job jobstore.Job, doc *render.D
 	if route.NeedsDrawings(job.Mode, page.Features) {
 		doc.CountDrawings(&page)
 	}
-	out := messages.PageRendered{V: messages.Version, JobID: job.ID, Page: n, Mode: job.Mode,
-		Features: page.Features, TextLayer: page.TextLayer}
-	if route.NeedsImage(route.Decide(job.Mode, page.Features), page.Features, w.p.Local) {
-		if err := doc.Render(&page); err != nil {
-			return err
-		}
-		key, err := w.p.Store.StoreImage(ctx, job.ID, n, page.Image, w.p.ImageTTL)
-		if err != nil {
-			return err
-		}
-		out.ImageKey, out.MIME = key, page.MIME
+	out := messages.PageRendered{V: messages.Version, JobID: job.ID, Page: n, Mode: job.Mode, Features: page.Features}
+	if !route.NeedsImage(route.Decide(job.Mode, page.Features), page.Features, w.p.Local) {
+		out.TextLayer = page.TextLayer
+		return Publish(w.pub, messages.StreamPages, out)
 	}
+	// A page read from its image goes without its text layer: no reader
+	// looks at it then, and it would sit in two streams for STREAM_RETENTION
+	// (a few KB a page: megabytes of Redis for a big document).
+	if err := doc.Render(&page); err != nil {
+		return err
+	}
+	key, err := w.p.Store.StoreImage(ctx, job.ID, n, page.Image, w.p.ImageTTL)
+	if err != nil {
+		return err
+	}
+	out.ImageKey, out.MIME = key, page.MIME
 	return Publish(w.pub, messages.StreamPages, out)
 }
 
