@@ -39,7 +39,11 @@ func (a *App) fromCache(ctx context.Context, jp *jobstore.Job, u upload) (jobsto
 	if a.p.CacheTTL <= 0 || u.extras.noCache {
 		return *jp, false, nil
 	}
-	jp.CacheKey = a.cacheKey(*jp, u.file.sum) // hashed while spooled: claimCache uses it too
+	sum, err := u.file.digest()
+	if err != nil {
+		return *jp, false, err
+	}
+	jp.CacheKey = a.cacheKey(*jp, sum) // hashed once: claimCache uses it too
 	j := *jp
 	srcID, err := a.p.Store.CacheLookup(ctx, j.CacheKey)
 	if err != nil || srcID == "" {

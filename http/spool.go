@@ -21,8 +21,11 @@ import (
 type spooled struct {
 	path string
 	size int64
-	head []byte   // the first kilobyte: what kind of file it is
-	sum  [32]byte // SHA-256 of the content, the result cache's key
+	head []byte // the first kilobyte: what kind of file it is
+
+	sumOnce sync.Once
+	sum     [32]byte
+	sumErr  error
 
 	countOnce sync.Once
 	pages     int
@@ -39,9 +42,8 @@ func spool(r io.Reader, max int64) (*spooled, error) {
 		return nil, fmt.Errorf("spool upload: %w", err)
 	}
 	s := &spooled{path: f.Name()}
-	h := sha256.New()
 	head := &headWriter{max: 1024}
-	n, err := io.Copy(io.MultiWriter(f, h, head), io.LimitReader(r, max+1))
+	n, err := io.Copy(io.MultiWriter(f, head), io.LimitReader(r, max+1))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -53,8 +55,27 @@ func spool(r io.Reader, max int64) (*spooled, error) {
 		return nil, err
 	}
 	s.size, s.head = n, head.b
-	h.Sum(s.sum[:0])
 	return s, nil
+}
+
+// digest is the SHA-256 of the upload, the result cache's key: read from the
+// file when the cache asks, so uploads that bypass it are not hashed.
+func (s *spooled) digest() ([32]byte, error) {
+	s.sumOnce.Do(func() {
+		f, err := s.open()
+		if err != nil {
+			s.sumErr = err
+			return
+		}
+		defer f.Close()
+		h := sha256.New()
+		if _, err := io.Copy(h, f); err != nil {
+			s.sumErr = fmt.Errorf("hash spooled upload: %w", err)
+			return
+		}
+		h.Sum(s.sum[:0])
+	})
+	return s.sum, s.sumErr
 }
 
 func (s *spooled) remove() { _ = os.Remove(s.path) }

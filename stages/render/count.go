@@ -6,30 +6,9 @@ import (
 	"os"
 )
 
-// CountPages opens a PDF with MuPDF only to count its pages: the API uses it
-// to enforce MAX_PAGES at upload time, without Open's annotation scan.
-func CountPages(pdf []byte) (int, error) {
-	if IsImage(pdf) {
-		d, err := openImage(pdf, Options{})
-		if err != nil {
-			return 0, err
-		}
-		defer d.Close()
-		return d.Pages(), nil
-	}
-	if !IsPDF(pdf) {
-		return 0, ErrBadPDF
-	}
-	f, err := openPDF(pdf) // source.go
-	if err != nil {
-		return 0, err
-	}
-	defer f.Close()
-	return f.NumPage(), nil
-}
-
-// CountPagesFile is CountPages for an upload in a file, which MuPDF reads as
-// it needs rather than from a copy in memory.
+// CountPagesFile opens an upload only to count its pages: the API uses it to
+// enforce MAX_PAGES at upload time. MuPDF reads a PDF from the file as it
+// needs; an image is read whole, as MuPDF opens images from memory.
 func CountPagesFile(path string) (int, error) {
 	head := make([]byte, 1024)
 	f, err := os.Open(path)
@@ -43,7 +22,12 @@ func CountPagesFile(path string) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("read upload: %w", err)
 		}
-		return CountPages(b)
+		d, err := openImage(b, Options{})
+		if err != nil {
+			return 0, err
+		}
+		defer d.Close()
+		return d.Pages(), nil
 	}
 	if !IsPDF(head[:n]) {
 		return 0, ErrBadPDF

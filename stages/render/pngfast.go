@@ -47,11 +47,7 @@ func encodePNGWith(w io.Writer, img image.Image, deflate deflater) (ok bool, err
 	if row == nil {
 		return false, nil
 	}
-	color := byte(0) // PNG colour type: 0 gray, 2 RGB
-	if channels == 3 {
-		color = 2
-	}
-	return true, writePNG(w, width, height, color, row, deflate)
+	return true, writePNG(w, width, height, channels, row, deflate)
 }
 
 // pngRows gives what encodePNG writes of img, row by row: 8-bit gray, or RGB
@@ -120,7 +116,11 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func writePNG(w io.Writer, width, height int, color byte, row func(y int, dst []byte), deflate deflater) error {
+func writePNG(w io.Writer, width, height, channels int, row func(y int, dst []byte), deflate deflater) error {
+	color := byte(0) // PNG colour type: 0 gray, 2 RGB
+	if channels == 3 {
+		color = 2
+	}
 	bw := bufio.NewWriter(w)
 	if _, err := io.WriteString(bw, "\x89PNG\r\n\x1a\n"); err != nil {
 		return err
@@ -131,10 +131,6 @@ func writePNG(w io.Writer, width, height int, color byte, row func(y int, dst []
 	ihdr[8], ihdr[9] = 8, color // bit depth 8; compression, filter, interlace 0
 	if err := writeChunk(bw, "IHDR", ihdr); err != nil {
 		return err
-	}
-	channels := 1
-	if color == 2 {
-		channels = 3
 	}
 	idat := &chunkWriter{w: bw, typ: "IDAT"}
 	zw, err := deflate(idat)

@@ -114,11 +114,13 @@ func (s *Source) Open(opts Options) (*Doc, error) {
 	if s.image {
 		return openImage(s.data, opts) // image.go: PNG, JPEG, TIFF, WebP
 	}
-	open := func() (*fitz.Document, error) { return openPDF(s.data) }
+	var f *fitz.Document
+	var err error
 	if s.path != "" {
-		open = func() (*fitz.Document, error) { return openPDFFile(s.path) }
+		f, err = openPDFFile(s.path)
+	} else {
+		f, err = openPDF(s.data)
 	}
-	f, err := open()
 	if err != nil {
 		return nil, err
 	}
