@@ -35,17 +35,21 @@ type spooled struct {
 // errTooLarge: the upload passed the size limit while being spooled.
 var errTooLarge = errors.New("upload over the size limit")
 
+// errSpoolFile marks the spool file's own failures (a full disk), which are
+// the server's, apart from a client's broken body.
+var errSpoolFile = errors.New("spool file")
+
 // spool copies r, at most max bytes, into a temporary file.
 func spool(r io.Reader, max int64) (*spooled, error) {
 	f, err := os.CreateTemp("", "docparse-upload-*")
 	if err != nil {
-		return nil, fmt.Errorf("spool upload: %w", err)
+		return nil, fmt.Errorf("%w: %w", errSpoolFile, err)
 	}
 	s := &spooled{path: f.Name()}
 	head := &headWriter{max: 1024}
-	n, err := io.Copy(io.MultiWriter(f, head), io.LimitReader(r, max+1))
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	n, err := io.Copy(io.MultiWriter(fileWriter{f}, head), io.LimitReader(r, max+1))
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("%w: %w", errSpoolFile, cerr)
 	}
 	if err == nil && n > max {
 		err = errTooLarge
@@ -102,6 +106,17 @@ func (s *spooled) bytes() ([]byte, error) {
 func (s *spooled) pageCount() (int, error) {
 	s.countOnce.Do(func() { s.pages, s.pagesErr = render.CountPagesFile(s.path) })
 	return s.pages, s.pagesErr
+}
+
+// fileWriter tells the spool file's write errors from the body's read errors.
+type fileWriter struct{ f *os.File }
+
+func (w fileWriter) Write(p []byte) (int, error) {
+	n, err := w.f.Write(p)
+	if err != nil {
+		err = fmt.Errorf("%w: %w", errSpoolFile, err)
+	}
+	return n, err
 }
 
 // headWriter keeps the first max bytes written to it.

@@ -3,8 +3,11 @@ package httpapi
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
+	"io"
 	"os"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stretchr/testify/require"
 )
@@ -27,4 +30,19 @@ func TestSpool(t *testing.T) {
 
 	_, err = spool(bytes.NewReader(data), int64(len(data))-1)
 	require.ErrorIs(t, err, errTooLarge)
+}
+
+// TestSpoolFileErrorsAreTheServers: a body that breaks is the client's, a
+// spool file that cannot be written is not.
+func TestSpoolFileErrorsAreTheServers(t *testing.T) {
+	t.Parallel()
+	_, err := spool(iotest.ErrReader(errors.New("client went away")), 1<<20)
+	require.Error(t, err)
+	require.NotErrorIs(t, err, errSpoolFile)
+
+	full, err := os.Open(os.DevNull) // read-only: every write fails
+	require.NoError(t, err)
+	defer full.Close()
+	_, err = io.Copy(fileWriter{full}, bytes.NewReader([]byte("x")))
+	require.ErrorIs(t, err, errSpoolFile)
 }

@@ -142,10 +142,12 @@ func (a *App) readFilePart(u *upload, part *multipart.Part) error {
 		return nil // counted by the caller: exactly one is allowed
 	}
 	f, err := spool(part, int64(a.p.MaxUploadMB)<<20)
-	if errors.Is(err, errTooLarge) {
+	switch {
+	case errors.Is(err, errTooLarge):
 		return a.tooLarge()
-	}
-	if err != nil {
+	case errors.Is(err, errSpoolFile):
+		return err // the server's: a 500, logged
+	case err != nil:
 		return badForm()
 	}
 	u.file, u.filename = f, SafeFilename(part.FileName())
