@@ -212,11 +212,13 @@ func Encode(img *image.RGBA, format string, quality int) ([]byte, string, error)
 		return encodeJPEG(img, src, quality)
 	}
 	px := img.Rect.Dx() * img.Rect.Dy()
+	jpegTried := false
 	if format == FormatAuto {
 		// A sample of the rows tells a photograph before the whole PNG is
 		// deflated: noisy pixels are the slowest to deflate, and the PNG
 		// would be thrown away.
 		if est := estimatePNGBytes(src); est > photoBytesPerPixel*float64(px) {
+			jpegTried = true
 			if j, mime, err := encodeJPEG(img, src, quality); err == nil && float64(len(j)) < est {
 				return j, mime, nil
 			}
@@ -226,7 +228,7 @@ func Encode(img *image.RGBA, format string, quality int) ([]byte, string, error)
 	if err != nil {
 		return nil, "", err
 	}
-	if format == FormatAuto && float64(len(data)) > photoBytesPerPixel*float64(px) {
+	if format == FormatAuto && !jpegTried && float64(len(data)) > photoBytesPerPixel*float64(px) {
 		if j, mime, err := encodeJPEG(img, src, quality); err == nil && len(j) < len(data) {
 			return j, mime, nil
 		}
@@ -287,9 +289,9 @@ func (d *Doc) drawings(idx int) int {
 }
 
 // grayOf returns img as a grayscale image when every pixel is gray, composited
-// on white as encodePNG does colour. One pass that checks and converts a pixel
-// at a time, read as one 32-bit word: the two byte-wise passes it replaced were
-// a sixth of encoding (BenchmarkGrayOf).
+// on white as encodePNG does colour. One pass that checks and converts two
+// pixels at a time, read as one 64-bit word: the two byte-wise passes it
+// replaced were a sixth of encoding (BenchmarkGrayOf).
 func grayOf(img *image.RGBA) (*image.Gray, bool) {
 	pix := img.Pix
 	g := image.NewGray(img.Rect)
