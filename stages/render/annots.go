@@ -186,7 +186,11 @@ func (a *AnnotScan) escape(c byte) {
 // streamKeywordAfter: the keyword stream follows a dictionary's >> or white
 // space, never a name's letters (/Substream) or end.
 func streamKeywordAfter(c byte) bool {
-	return c == '>' || !isNameByte(c) && c != '/' && c != '(' && c != '<' && c != '[' && c != '{'
+	switch c {
+	case '>', 0, '\t', '\n', '\f', '\r', ' ':
+		return true
+	}
+	return false
 }
 
 func isHex(c byte) bool {
