@@ -169,17 +169,19 @@ func (d *Doc) dpiFor(wPt, hPt float64) float64 {
 	if wPt <= 0 || hPt <= 0 {
 		return dpi
 	}
-	px := func(dpi float64) (float64, float64) { return wPt * dpi / 72, hPt * dpi / 72 }
-	w, h := px(dpi)
-	if short := math.Min(w, h); short < float64(d.opts.MinSide) {
+	if short := math.Min(wPt, hPt) * dpi / 72; short < float64(d.opts.MinSide) {
 		dpi *= float64(d.opts.MinSide) / short
-		w, h = px(dpi)
 	}
-	if w*h > float64(d.opts.MaxPixels) {
+	// go-fitz gives the page box in whole points, each side cut down, so the
+	// page may be almost a point larger each way: the cap assumes it is.
+	// On a tiny page scaled up to MinSide that point is many pixels
+	// (FuzzOpen: a 10 x 1.2 pt page counted as 10 x 1 came out 20 % over).
+	capPx := func(dpi float64) (float64, float64) { return (wPt + 1) * dpi / 72, (hPt + 1) * dpi / 72 }
+	if w, h := capPx(dpi); w*h > float64(d.opts.MaxPixels) {
 		dpi *= math.Sqrt(float64(d.opts.MaxPixels) / (w * h))
 		// MuPDF rounds the pixel box outwards: leave room for a pixel more
 		// on each side, or a capped page lands just over the cap.
-		w, h = px(dpi)
+		w, h = capPx(dpi)
 		dpi *= math.Sqrt(float64(d.opts.MaxPixels) / ((w + 2) * (h + 2)))
 	}
 	return dpi
