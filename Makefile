@@ -8,9 +8,8 @@ FUZZTIME ?= 20s
 run: deps build ## start Redis if needed, then the API and its workers on :1233
 	./scripts/run.sh
 
-test: deps-test vet ## the whole suite against throwaway redis-servers
+test: deps-test vet ## the whole suite against throwaway redis-servers (fuzz targets on their seeds and crashers)
 	$(GO) test -count=1 -timeout 15m ./...
-	$(MAKE) fuzz
 	$(MAKE) check-deploy
 
 check-deploy: ## validate deploy/ (systemd-analyze, manifests, nginx -t; a few seconds, Debian packages only)
@@ -33,7 +32,7 @@ deps-test:
 vet:
 	$(GO) vet ./...
 
-fuzz: ## the upload and PDF-open path, for a short fixed time
+fuzz: ## explore the upload and PDF-open path for FUZZTIME each; a finding goes to testdata/crashers, not into make test's luck
 	$(GO) test -run '^$$' -fuzz FuzzOpen -fuzztime $(FUZZTIME) ./stages/render/
 	$(GO) test -run '^$$' -fuzz FuzzUpload -fuzztime $(FUZZTIME) ./http/
 
