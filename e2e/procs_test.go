@@ -55,7 +55,7 @@ type proc struct {
 func startProc(t testing.TB, env map[string]string, args ...string) *proc {
 	t.Helper()
 	cmd := exec.Command(binary(t), args...)
-	// TMPDIR: split's upload files of a process killed here go with the test.
+	// TMPDIR: upload files of a process killed here go with the test.
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "LOG_LEVEL=warn", "TMPDIR=" + t.TempDir()}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)

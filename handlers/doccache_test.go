@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/docparse/docparse/stages/render"
+	"github.com/docparse/docparse/uploaddir"
 )
 
 // TestDocCacheLoadsOncePerProcess: consumers opening one job at once fetch
@@ -71,12 +72,12 @@ func TestDocCacheRemovesUploadFiles(t *testing.T) {
 	if err != nil {
 		t.Skipf("sample: %v", err)
 	}
-	var dir uploadDir
-	defer dir.remove()
+	var dir uploaddir.Dir
+	defer dir.Remove()
 	c := newDocCache(1)
 	var path string
 	load := func() (*render.Source, error) {
-		f, err := dir.create()
+		f, err := dir.Create("*.pdf")
 		require.NoError(t, err)
 		path = f.Name()
 		_, err = f.Write(pdf)
@@ -101,6 +102,6 @@ func TestDocCacheRemovesUploadFiles(t *testing.T) {
 	require.Len(t, entries, 1, "only job-b's upload is left")
 
 	c.closeAll()
-	dir.remove()
+	dir.Remove()
 	require.NoDirExists(t, first)
 }

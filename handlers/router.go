@@ -24,6 +24,7 @@ import (
 	"github.com/docparse/docparse/metrics"
 	"github.com/docparse/docparse/stages/read"
 	"github.com/docparse/docparse/stages/render"
+	"github.com/docparse/docparse/uploaddir"
 	"github.com/docparse/docparse/webhook"
 )
 
@@ -85,7 +86,7 @@ type Worker struct {
 	trimmer   *Trimmer
 	prefix    string
 	docs      *docCache
-	uploads   uploadDir // uploads being rendered, as files: uploaddir.go
+	uploads   uploaddir.Dir // uploads being rendered, as files
 	webhooks  *webhook.Sender
 }
 
@@ -221,7 +222,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	var bg sync.WaitGroup
 	bg.Go(func() { w.heartbeat.Run(bgCtx) })
 	bg.Go(func() { w.trimmer.Run(bgCtx) })
-	defer func() { stopBG(); bg.Wait(); w.docs.closeAll(); w.uploads.remove() }()
+	defer func() { stopBG(); bg.Wait(); w.docs.closeAll(); w.uploads.Remove() }()
 	if err := w.router.Run(ctx); err != nil {
 		return fmt.Errorf("router: %w", err)
 	}

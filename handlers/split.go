@@ -74,7 +74,7 @@ func (w *Worker) openDoc(ctx context.Context, job jobstore.Job) (*render.Doc, er
 // garbage collector's headroom for it were a third of a worker's growth from
 // a 100- to a 1000-page PDF. The annotation pre-check reads it on the way.
 func (w *Worker) loadToFile(ctx context.Context, job jobstore.Job) (*render.Source, error) {
-	f, err := w.uploads.create()
+	f, err := w.uploads.Create("*.pdf")
 	if err != nil {
 		return nil, err
 	}

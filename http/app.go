@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
 	"github.com/docparse/docparse/jobstore"
+	"github.com/docparse/docparse/uploaddir"
 	"github.com/docparse/docparse/webhook"
 )
 
@@ -55,6 +56,7 @@ type App struct {
 	app      *fiber.App
 	keys     keyRing
 	webhooks *webhook.Sender
+	uploads  uploaddir.Dir // uploads spooled as they arrive: spool.go
 }
 
 // New builds the app and its routes.
@@ -103,6 +105,10 @@ func (a *App) routes() {
 // Fiber exposes the underlying app, for tests and for mounting more routes.
 func (a *App) Fiber() *fiber.App { return a.app }
 
+// Close removes the directory of spooled uploads; Listen does it on its way
+// out, and a caller serving through Fiber() directly does it itself.
+func (a *App) Close() { a.uploads.Remove() }
+
 // Listen serves on addr until ctx ends, then shuts down within timeout.
 func (a *App) Listen(ctx context.Context, addr string, timeout time.Duration) error {
 	errc := make(chan error, 1)
@@ -112,6 +118,7 @@ func (a *App) Listen(ctx context.Context, addr string, timeout time.Duration) er
 		return err
 	case <-ctx.Done():
 	}
+	defer a.Close()
 	if err := a.app.ShutdownWithTimeout(timeout); err != nil {
 		return err
 	}

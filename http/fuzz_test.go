@@ -32,6 +32,7 @@ func FuzzUpload(f *testing.F) {
 	}
 	app := httpapi.New(httpapi.Params{Store: jobstore.New(rdb, time.Hour), Publisher: pub, DefaultMode: "balanced",
 		DefaultFormat: "markdown", MaxUploadMB: 1, MaxPages: 10, SyncTimeout: time.Second})
+	f.Cleanup(app.Close)
 	f.Fuzz(func(t *testing.T, data []byte, name, mode string) {
 		var body bytes.Buffer
 		mw := multipart.NewWriter(&body)

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/docparse/docparse/stages/render"
+	"github.com/docparse/docparse/uploaddir"
 )
 
 // spooled is an upload written to a temporary file as it arrives, so that the
@@ -39,9 +40,9 @@ var errTooLarge = errors.New("upload over the size limit")
 // the server's, apart from a client's broken body.
 var errSpoolFile = errors.New("spool file")
 
-// spool copies r, at most max bytes, into a temporary file.
-func spool(r io.Reader, max int64) (*spooled, error) {
-	f, err := os.CreateTemp("", "docparse-upload-*")
+// spool copies r, at most max bytes, into a new file of dir.
+func spool(dir *uploaddir.Dir, r io.Reader, max int64) (*spooled, error) {
+	f, err := dir.Create("spool-*")
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errSpoolFile, err)
 	}

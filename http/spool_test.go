@@ -10,12 +10,16 @@ import (
 	"testing/iotest"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/docparse/docparse/uploaddir"
 )
 
 func TestSpool(t *testing.T) {
 	t.Parallel()
 	data := bytes.Repeat([]byte("%PDF-1.7 spooled\n"), 1<<16)
-	s, err := spool(bytes.NewReader(data), int64(len(data)))
+	var dir uploaddir.Dir
+	defer dir.Remove()
+	s, err := spool(&dir, bytes.NewReader(data), int64(len(data)))
 	require.NoError(t, err)
 	require.Equal(t, int64(len(data)), s.size)
 	require.Equal(t, data[:1024], s.head)
@@ -28,7 +32,7 @@ func TestSpool(t *testing.T) {
 	s.remove()
 	require.NoFileExists(t, s.path)
 
-	_, err = spool(bytes.NewReader(data), int64(len(data))-1)
+	_, err = spool(&dir, bytes.NewReader(data), int64(len(data))-1)
 	require.ErrorIs(t, err, errTooLarge)
 }
 
@@ -36,7 +40,9 @@ func TestSpool(t *testing.T) {
 // spool file that cannot be written is not.
 func TestSpoolFileErrorsAreTheServers(t *testing.T) {
 	t.Parallel()
-	_, err := spool(iotest.ErrReader(errors.New("client went away")), 1<<20)
+	var dir uploaddir.Dir
+	defer dir.Remove()
+	_, err := spool(&dir, iotest.ErrReader(errors.New("client went away")), 1<<20)
 	require.Error(t, err)
 	require.NotErrorIs(t, err, errSpoolFile)
 

@@ -141,7 +141,7 @@ func (a *App) readFilePart(u *upload, part *multipart.Part) error {
 	if u.file != nil {
 		return nil // counted by the caller: exactly one is allowed
 	}
-	f, err := spool(part, int64(a.p.MaxUploadMB)<<20)
+	f, err := spool(&a.uploads, part, int64(a.p.MaxUploadMB)<<20)
 	switch {
 	case errors.Is(err, errTooLarge):
 		return a.tooLarge()

@@ -1,4 +1,4 @@
-package handlers
+package uploaddir
 
 import (
 	"fmt"
@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestRemoveStaleUploadDirs: only directories of gone processes that have
+// TestRemoveStale: only directories of gone processes that have
 // been idle are removed; live processes' and recent ones stay.
-func TestRemoveStaleUploadDirs(t *testing.T) {
+func TestRemoveStale(t *testing.T) {
 	t.Parallel()
 	cmd := exec.Command("true")
 	require.NoError(t, cmd.Run())
@@ -28,12 +28,12 @@ func TestRemoveStaleUploadDirs(t *testing.T) {
 		require.NoError(t, os.Chtimes(p, old, old))
 		return p
 	}
-	stale := mk(fmt.Sprintf("%s%d-abc", uploadPrefix, gone), 2*time.Hour)
-	recent := mk(fmt.Sprintf("%s%d-def", uploadPrefix, gone), time.Minute)
-	alive := mk(fmt.Sprintf("%s%d-ghi", uploadPrefix, os.Getppid()), 2*time.Hour)
+	stale := mk(fmt.Sprintf("%s%d-abc", prefix, gone), 2*time.Hour)
+	recent := mk(fmt.Sprintf("%s%d-def", prefix, gone), time.Minute)
+	alive := mk(fmt.Sprintf("%s%d-ghi", prefix, os.Getppid()), 2*time.Hour)
 	other := mk("something-else", 2*time.Hour)
 
-	removeStaleUploadDirs(root, time.Hour)
+	removeStale(root, time.Hour)
 	require.NoDirExists(t, stale)
 	for _, p := range []string{recent, alive, other} {
 		require.DirExists(t, p)
