@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/docparse/docparse/stages/render"
-	"github.com/docparse/docparse/stages/route"
 )
 
 // RawResult is what the in-process MuPDF loop did.
@@ -20,9 +19,9 @@ type RawResult struct {
 func (r RawResult) PagesPerSec() float64 { return float64(r.Pages) / r.Elapsed.Seconds() }
 
 // RawRender measures, open to last page, what split does per page without
-// Redis or Watermill: measure the page (with drawings when the mode routes on
-// them) and render and encode it. It is the pipeline's upper bound.
-func RawRender(path, mode string, opts render.Options) (RawResult, error) {
+// Redis or Watermill: measure the page and render and encode it. It is the
+// pipeline's upper bound.
+func RawRender(path string, opts render.Options) (RawResult, error) {
 	pdf, err := os.ReadFile(path)
 	if err != nil {
 		return RawResult{}, fmt.Errorf("read %s: %w", path, err)
@@ -38,9 +37,6 @@ func RawRender(path, mode string, opts render.Options) (RawResult, error) {
 		page, err := doc.Measure(n)
 		if err != nil {
 			return res, err
-		}
-		if route.NeedsDrawings(mode, page.Features) {
-			doc.CountDrawings(&page)
 		}
 		if err := doc.Render(&page); err != nil {
 			return res, err

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"fmt"
 	"net/http"
 	"os"
 	"regexp"
@@ -13,37 +12,14 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
-)
 
-// handPDF writes a PDF with one object per body, xref included, so MuPDF
-// reads it without repair.
-func handPDF(objects ...string) []byte {
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offsets := make([]int, len(objects))
-	for i, o := range objects {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objects)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objects)+1, xref)
-	return b.Bytes()
-}
+	"github.com/docparse/docparse/pdftest"
+)
 
 // posterPDF is one page of side×side points with a line of text.
 func posterPDF(side int) []byte {
-	content := "BT /F1 400 Tf 100 100 Td (Poster) Tj ET"
-	return handPDF(
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>", side, side),
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	)
+	return pdftest.Page(side, side, "<< /Font << /F1 5 0 R >> >>", "BT /F1 400 Tf 100 100 Td (Poster) Tj ET",
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
 }
 
 var simSize = regexp.MustCompile(`page-[0-9a-f]{16} (\d+)x(\d+)`)
@@ -102,7 +78,7 @@ func TestBadInput(t *testing.T) {
 	t.Run("failed in their job", func(t *testing.T) {
 		corrupt := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte{0xde, 0xad, 0xbe, 0xef}, 500)...)
 		corrupt = append(corrupt, "\n%%EOF\n"...)
-		noPages := handPDF("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>")
+		noPages := pdftest.Objects("<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [] /Count 0 >>")
 		cases := []struct {
 			name   string
 			data   []byte

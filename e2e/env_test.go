@@ -204,7 +204,6 @@ func expectedPages(t testing.TB, name string) ([]string, []messages.Features) {
 	for n := 1; n <= doc.Pages(); n++ {
 		p, err := doc.Measure(n)
 		require.NoError(t, err)
-		doc.CountDrawings(&p) // every feature, as routing tests compare with route.Decide
 		require.NoError(t, doc.Render(&p))
 		e.ids[n-1], err = ocrsim.ImageID(p.Image)
 		require.NoError(t, err)

@@ -189,9 +189,6 @@ func (w *Worker) renderPage(ctx context.Context, job jobstore.Job, doc *render.D
 	if err != nil {
 		return err
 	}
-	if route.NeedsDrawings(job.Mode, page.Features) {
-		doc.CountDrawings(&page)
-	}
 	out := messages.PageRendered{V: messages.Version, JobID: job.ID, Page: n, Mode: job.Mode, Features: page.Features}
 	if !route.NeedsImage(route.Decide(job.Mode, page.Features), page.Features, w.p.Local) {
 		out.TextLayer = page.TextLayer

@@ -39,7 +39,6 @@ func FuzzOpen(f *testing.F) {
 		if err != nil {
 			return
 		}
-		doc.CountDrawings(&p)
 		if err := doc.Render(&p); err == nil && p.Width*p.Height > 200_000*11/10 {
 			t.Fatalf("rendered %dx%d beyond the pixel cap", p.Width, p.Height)
 		}
@@ -73,7 +72,6 @@ func TestCrashers(t *testing.T) {
 		}
 		p, err := doc.Measure(1)
 		if err == nil {
-			doc.CountDrawings(&p)
 			err = doc.Render(&p)
 		}
 		require.True(t, err == nil || errors.Is(err, ErrPageRender), "%s: %v", name, err)

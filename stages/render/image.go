@@ -86,7 +86,7 @@ func openImageFitz(b []byte, opts Options) (*Doc, error) {
 		_ = f.Close()
 		return nil, fmt.Errorf("%w: no image in the file", ErrBadImage)
 	}
-	return &Doc{f: f, opts: opts.withDefaults(), pages: n}, nil
+	return newDoc(f, opts, nil, nil)
 }
 
 // toPNG re-encodes an image MuPDF cannot read into one it can.

@@ -9,7 +9,6 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
-	"regexp"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -31,31 +30,6 @@ func TestEncodePNGPixels(t *testing.T) {
 		img, err := doc.f.ImageDPI(0, doc.dpiFor(page.Features.Width, page.Features.Height))
 		require.NoError(t, err)
 		require.Equal(t, nrgba(img).Pix, nrgba(got).Pix, name)
-	}
-}
-
-// TestCountDrawnPathsMatchesRegexp keeps the scanner equal to the regular
-// expressions it replaced, on every page of the samples.
-func TestCountDrawnPathsMatchesRegexp(t *testing.T) {
-	block := regexp.MustCompile(`(?s)<symbol.*?</symbol>|<clipPath.*?</clipPath>|<defs>.*?</defs>`)
-	path := regexp.MustCompile(`<path[^>]*(stroke=|fill=)`)
-	files, _ := filepath.Glob(filepath.Join(samples, "*.pdf"))
-	if len(files) == 0 {
-		t.Skip("sample PDFs not found")
-	}
-	for _, f := range files {
-		b, _ := os.ReadFile(f)
-		doc, err := Open(b, Options{})
-		if err != nil {
-			continue // the password-protected sample
-		}
-		for i := range min(doc.Pages(), 12) {
-			svg, err := doc.f.SVG(i)
-			require.NoError(t, err)
-			want := len(path.FindAllStringIndex(block.ReplaceAllString(svg, ""), -1))
-			require.Equal(t, want, countDrawnPaths(svg), "%s page %d", filepath.Base(f), i+1)
-		}
-		doc.Close()
 	}
 }
 

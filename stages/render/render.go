@@ -60,11 +60,22 @@ func (o Options) withDefaults() Options {
 // document's pages anyway, so parallelism comes from several Docs.
 type Doc struct {
 	f      *fitz.Document
+	pass   pagePass // Measure's passes over f (pagepass.go)
 	opts   Options
 	pages  int
 	annots func() map[int]annotCounts // Source.annotations; nil for images
 	src    *Source                    // what Renew reopens; nil for Open's one-off Docs
 	used   int                        // pages measured since opened
+}
+
+// newDoc wraps a document go-fitz opened, closing it if it cannot.
+func newDoc(f *fitz.Document, opts Options, annots func() map[int]annotCounts, src *Source) (*Doc, error) {
+	pass, err := newPagePass(f)
+	if err != nil {
+		_ = f.Close()
+		return nil, err
+	}
+	return &Doc{f: f, pass: pass, opts: opts.withDefaults(), pages: f.NumPage(), annots: annots, src: src}, nil
 }
 
 // renewAfter is how many pages a Doc measures before Renew reopens it. MuPDF
@@ -109,9 +120,7 @@ type Page struct {
 	TextLayer string // Markdown of the text layer when it can be trusted
 }
 
-// Measure reads a page's text layer and features without rendering it. It
-// leaves out vector drawings, which cost as much as rendering the page:
-// CountDrawings adds them when routing will look at them.
+// Measure reads a page's text layer and features without rendering it.
 func (d *Doc) Measure(n int) (Page, error) {
 	d.used++
 	idx := n - 1
@@ -120,9 +129,13 @@ func (d *Doc) Measure(n int) (Page, error) {
 		return Page{}, fmt.Errorf("%w: page %d: %v", ErrPageRender, n, err)
 	}
 	w, h := float64(bound.Dx()), float64(bound.Dy())
-	html, err := d.f.HTML(idx, false)
+	html, err := d.pass.html(idx)
 	if err != nil {
-		return Page{}, fmt.Errorf("%w: page %d text: %v", ErrPageRender, n, err)
+		return Page{}, fmt.Errorf("%w: %v", ErrPageRender, err)
+	}
+	drawings, err := d.pass.drawings(idx)
+	if err != nil {
+		return Page{}, fmt.Errorf("%w: %v", ErrPageRender, err)
 	}
 	tl := textlayer.FromHTML(html, w, h)
 	links, _ := d.f.Links(idx)
@@ -133,7 +146,7 @@ func (d *Doc) Measure(n int) (Page, error) {
 	f := messages.Features{
 		Width: w, Height: h,
 		TextChars: tl.Chars, TextWords: tl.Words, BadGlyphs: tl.BadGlyphs,
-		MathGlyphs: tl.MathGlyphs, ImageArea: tl.ImageArea,
+		MathGlyphs: tl.MathGlyphs, ImageArea: tl.ImageArea, Drawings: drawings,
 		Annotations: max(len(links), ac.annots),
 		FormFields:  ac.widgets,
 		TextTrusted: tl.Trusted,
@@ -273,21 +286,6 @@ func flattenOnWhite(img *image.RGBA) {
 		bg := 255 - p[i+3]
 		p[i], p[i+1], p[i+2], p[i+3] = p[i]+bg, p[i+1]+bg, p[i+2]+bg, 255
 	}
-}
-
-// CountDrawings fills in the page's count of vector drawings, which Measure
-// leaves out: it costs about as much as rendering the page.
-func (d *Doc) CountDrawings(p *Page) { p.Features.Drawings = d.drawings(p.Number - 1) }
-
-// drawings counts vector paths drawn on the page (rules, table borders, boxes),
-// leaving out glyph outlines and clip paths, which MuPDF's SVG output keeps in
-// symbol, clipPath and defs blocks.
-func (d *Doc) drawings(idx int) int {
-	svg, err := d.f.SVG(idx)
-	if err != nil {
-		return 0
-	}
-	return countDrawnPaths(svg) // drawings.go
 }
 
 // grayOf returns img as a grayscale image when every pixel is gray, composited

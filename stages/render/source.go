@@ -124,12 +124,11 @@ func (s *Source) Open(opts Options) (*Doc, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := f.NumPage()
-	if n <= 0 {
+	if f.NumPage() <= 0 {
 		_ = f.Close()
 		return nil, ErrNoPages
 	}
-	return &Doc{f: f, opts: opts.withDefaults(), pages: n, annots: s.annotations, src: s}, nil
+	return newDoc(f, opts, s.annotations, s)
 }
 
 // annotations counts the upload's annotations on first use, not in Open:

@@ -76,14 +76,3 @@ func NeedsImage(d Decision, f messages.Features, local bool) bool {
 	}
 	return !(local && f.TextTrusted)
 }
-
-// NeedsDrawings reports whether a page's vector drawings can change Decide's
-// answer, given its other features: counting them costs about as much as
-// rendering the page. Only balanced mode looks at them, and not for a page
-// its form fields or formulas already send to Nanonets-OCR2.
-func NeedsDrawings(mode string, f messages.Features) bool {
-	if mode == messages.ModeFast || mode == messages.ModeAccurate {
-		return false
-	}
-	return f.FormFields == 0 && !formulas(f)
-}

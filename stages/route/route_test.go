@@ -80,29 +80,3 @@ func TestNeedsImage(t *testing.T) {
 		})
 	}
 }
-
-// TestNeedsDrawings: where it says the count can be skipped, no count of
-// drawings changes Decide's answer; where it says it is needed, some does.
-func TestNeedsDrawings(t *testing.T) {
-	t.Parallel()
-	pages := map[string]messages.Features{"plain text": plainText, "google doc": googleDoc, "form": formPage,
-		"formulas": mathPage, "toc": tocPage, "figure": figurePage, "scan": scanPage, "photo": photoPage,
-		"arabic": arabicPage, "ruled scan": ruledScan, "with picture": withPicture}
-	needed := 0
-	for _, mode := range append([]string{""}, messages.Modes...) {
-		for name, f := range pages {
-			none, many := f, f
-			none.Drawings, many.Drawings = 0, 10*TableDrawings
-			changes := Decide(mode, none).Engine != Decide(mode, many).Engine
-			if !NeedsDrawings(mode, f) {
-				require.False(t, changes, "%s in mode %q: skipped drawings would change the engine", name, mode)
-			} else if changes {
-				needed++
-			}
-		}
-	}
-	require.NotZero(t, needed, "balanced mode does route some pages by their drawings")
-	require.False(t, NeedsDrawings(messages.ModeBalanced, formPage))
-	require.False(t, NeedsDrawings(messages.ModeBalanced, mathPage))
-	require.True(t, NeedsDrawings(messages.ModeBalanced, plainText))
-}

@@ -155,10 +155,11 @@ func attr(attrs []xml.Attr, name string) string {
 	return ""
 }
 
-// imageBox finds where an <img> sits on the page. Older MuPDF writes
-// top/left/width/height; newer writes a CSS matrix applied about the centre
-// of the image at its natural pixel size, so the size must be read from the
-// inlined image's header.
+// imageBox finds where an <img> sits on the page, in points. Older MuPDF
+// writes top/left/width/height in points; newer writes a CSS matrix in CSS
+// pixels (96 to the inch) applied about the centre of the image at its
+// natural pixel size, so the size must be read from the inlined image's
+// header.
 func imageBox(attrs []xml.Attr) (box, bool) {
 	st := styleOf(attrs)
 	if w, ok := st.pt("width"); ok {
@@ -175,7 +176,9 @@ func imageBox(attrs []xml.Attr) (box, bool) {
 	if !ok {
 		return box{}, false
 	}
-	return transformedBox(m, iw, ih), true
+	b := transformedBox(m, iw, ih)
+	const ptPerPx = 72.0 / 96
+	return box{b.x0 * ptPerPx, b.y0 * ptPerPx, b.x1 * ptPerPx, b.y1 * ptPerPx}, true
 }
 
 // cssMatrix parses "matrix(a,b,c,d,e,f)".

@@ -1,0 +1,45 @@
+// Package pdftest writes small PDFs by hand for tests that need exact
+// content: what a page draws, byte for byte, with a cross-reference table
+// MuPDF reads without repairing the file.
+package pdftest
+
+import (
+	"bytes"
+	"fmt"
+)
+
+// Objects writes a PDF whose object i+1 is objects[i]; object 1 must be the
+// catalog.
+func Objects(objects ...string) []byte {
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.4\n")
+	offsets := make([]int, len(objects))
+	for i, o := range objects {
+		offsets[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objects)+1)
+	for _, off := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n \n", off)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objects)+1, xref)
+	return b.Bytes()
+}
+
+// Stream is a stream object's body holding data.
+func Stream(dict, data string) string {
+	return fmt.Sprintf("<< %s /Length %d >>\nstream\n%s\nendstream", dict, len(data), data)
+}
+
+// Page is a one-page PDF of w×h points that draws content, with the
+// resources dictionary given and more objects from number 5 on (object 4 is
+// the content stream).
+func Page(w, h int, resources, content string, more ...string) []byte {
+	return Objects(append([]string{
+		"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R /Resources %s >>", w, h, resources),
+		Stream("", content),
+	}, more...)...)
+}

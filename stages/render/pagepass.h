@@ -1,0 +1,11 @@
+#ifndef DOCPARSE_PAGEPASS_H
+#define DOCPARSE_PAGEPASS_H
+
+#include <mupdf/fitz.h>
+
+/* -1 when the page cannot be run */
+int dp_count_paths(fz_context *ctx, fz_document *doc, int number);
+/* NULL when the page cannot be run; the caller drops the buffer */
+fz_buffer *dp_page_html(fz_context *ctx, fz_document *doc, int number);
+
+#endif

@@ -1,0 +1,92 @@
+package render
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/docparse/docparse/pdftest"
+	"github.com/docparse/docparse/stages/textlayer"
+)
+
+// TestMeasureCountsWhatThePageDraws measures a page drawn by hand: every
+// path it fills or strokes counts once per paint, black fills included;
+// clip paths, text, a tiling pattern's cell and a soft mask's contents do
+// not. Its image covers a quarter of the page.
+func TestMeasureCountsWhatThePageDraws(t *testing.T) {
+	t.Parallel()
+	content := "0 0 0 rg 10 10 50 20 re f 70 10 50 20 re f 130 10 50 20 re f\n" + // 3 black fills
+		"1 0 0 RG 2 w 10 100 m 200 100 l S 10 120 m 200 120 l S\n" + // 2 strokes
+		"0 0 1 rg 10 150 80 30 re B\n" + // fill and stroke: 2
+		"q 300 300 100 100 re W n 0.5 g 0 0 600 600 re f Q\n" + // the clip 0, the fill in it 1
+		"BT /F1 12 Tf 20 400 Td (Hello) Tj ET\n" +
+		"/Fm1 Do\n" + // a form drawing 2
+		"q /Pattern cs /P1 scn 10 500 100 50 re f Q\n" + // a patterned area: 0
+		"q /GS1 gs 0 0 1 rg 200 200 50 50 re f Q\n" + // 1 under a soft mask that draws 1
+		"q 300 0 0 300 300 300 cm /Im1 Do Q"
+	pdf := pdftest.Page(600, 600,
+		"<< /Font << /F1 5 0 R >> /XObject << /Fm1 6 0 R /Im1 10 0 R >> /Pattern << /P1 7 0 R >> /ExtGState << /GS1 9 0 R >> >>",
+		content,
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+		pdftest.Stream("/Type /XObject /Subtype /Form /BBox [0 0 600 600]", "0 g 400 10 20 20 re f 400 40 m 500 40 l S"),
+		pdftest.Stream("/Type /Pattern /PatternType 1 /PaintType 1 /TilingType 1 /BBox [0 0 10 10] /XStep 10 /YStep 10 /Resources << >>", "0 g 0 0 5 5 re f"),
+		pdftest.Stream("/Type /XObject /Subtype /Form /BBox [0 0 600 600] /Group << /S /Transparency /CS /DeviceGray >>", "1 g 0 0 600 600 re f"),
+		"<< /Type /ExtGState /SMask << /Type /Mask /S /Luminosity /G 8 0 R >> >>",
+		pdftest.Stream("/Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceGray /BitsPerComponent 8", "\x00\xff\xff\x00"),
+	)
+	doc, err := Open(pdf, Options{})
+	require.NoError(t, err)
+	defer doc.Close()
+	p, err := doc.Measure(1)
+	require.NoError(t, err)
+	require.Equal(t, 11, p.Features.Drawings)
+	require.Equal(t, 5, p.Features.TextChars, "Hello")
+	require.InDelta(t, 0.25, p.Features.ImageArea, 0.01)
+}
+
+// TestPagePassMatchesGoFitz holds the page passes to go-fitz's HTML and SVG
+// on every page of the samples: the same text and the same text layer read
+// from it, and at least every path the SVG shows drawn (the SVG leaves
+// black fills without a fill attribute, so counting its tags missed them).
+// Image boxes may move by half a CSS pixel: MuPDF rounds each image's CSS
+// matrix for its own pixel size, and the blank is 2×2.
+func TestPagePassMatchesGoFitz(t *testing.T) {
+	t.Parallel()
+	img := regexp.MustCompile(`<img[^>]*>`)
+	svgBlock := regexp.MustCompile(`(?s)<symbol.*?</symbol>|<clipPath.*?</clipPath>|<defs>.*?</defs>`)
+	svgPath := regexp.MustCompile(`<path[^>]*(stroke=|fill=)`)
+	files, _ := filepath.Glob(filepath.Join(samples, "*.pdf"))
+	if len(files) == 0 {
+		t.Skip("sample PDFs not found")
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		doc, err := Open(b, Options{})
+		if err != nil {
+			continue // the password-protected sample
+		}
+		for i := range doc.Pages() {
+			at := []any{"%s page %d", filepath.Base(f), i + 1}
+			want, err := doc.f.HTML(i, false)
+			require.NoError(t, err)
+			got, err := doc.pass.html(i)
+			require.NoError(t, err)
+			require.Equal(t, img.ReplaceAllString(want, ""), img.ReplaceAllString(got, ""), at...)
+			wantTL, gotTL := textlayer.FromHTML(want, 0, 0), textlayer.FromHTML(got, 0, 0)
+			require.InDelta(t, wantTL.ImageArea, gotTL.ImageArea, 0.005, at...)
+			gotTL.ImageArea = wantTL.ImageArea
+			require.Equal(t, wantTL, gotTL, at...)
+
+			svg, err := doc.f.SVG(i)
+			require.NoError(t, err)
+			n, err := doc.pass.drawings(i)
+			require.NoError(t, err)
+			require.GreaterOrEqual(t, n, len(svgPath.FindAllStringIndex(svgBlock.ReplaceAllString(svg, ""), -1)), at...)
+		}
+		doc.Close()
+	}
+}
