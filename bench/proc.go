@@ -68,18 +68,23 @@ func (p *Proc) Stop(timeout time.Duration) {
 }
 
 // PeakRSS is the process's high-water mark of resident memory (VmHWM), in bytes.
-func PeakRSS(pid int) (int64, error) {
+func PeakRSS(pid int) (int64, error) { return procStatusBytes(pid, "VmHWM:") }
+
+// RSS is the process's resident memory now (VmRSS), in bytes.
+func RSS(pid int) (int64, error) { return procStatusBytes(pid, "VmRSS:") }
+
+func procStatusBytes(pid int, field string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, fmt.Errorf("peak rss of %d: %w", pid, err)
+		return 0, fmt.Errorf("%s of %d: %w", field, pid, err)
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 			return kb * 1024, err
 		}
 	}
-	return 0, fmt.Errorf("peak rss of %d: no VmHWM", pid)
+	return 0, fmt.Errorf("%s of %d: not in its status", field, pid)
 }
 
 // CPUTime is the user and system time the process and its finished child

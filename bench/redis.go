@@ -31,16 +31,25 @@ func StartRedis(dir string) (*Redis, error) {
 // UsedMemoryPeak is INFO memory's used_memory_peak in bytes: what Redis held
 // at most since it started, the figure the window is meant to bound.
 func (r *Redis) UsedMemoryPeak(ctx context.Context) (int64, error) {
+	return r.memoryInfo(ctx, "used_memory_peak")
+}
+
+// UsedMemory is INFO memory's used_memory in bytes: what Redis holds now.
+func (r *Redis) UsedMemory(ctx context.Context) (int64, error) {
+	return r.memoryInfo(ctx, "used_memory")
+}
+
+func (r *Redis) memoryInfo(ctx context.Context, field string) (int64, error) {
 	info, err := r.Client.Info(ctx, "memory").Result()
 	if err != nil {
 		return 0, fmt.Errorf("redis info memory: %w", err)
 	}
 	for _, line := range strings.Split(info, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory_peak:"); ok {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), field+":"); ok {
 			return strconv.ParseInt(v, 10, 64)
 		}
 	}
-	return 0, fmt.Errorf("redis info memory: no used_memory_peak")
+	return 0, fmt.Errorf("redis info memory: no %s", field)
 }
 
 // Stop closes the client and ends the server.

@@ -13,15 +13,16 @@ import (
 
 // timeline writes one line a second to dir/timeline.txt while a run lasts:
 // pages done, the render window's fill, the simulator's in-flight and queued
-// requests, and each stage's backlog. It is how BENCHMARKS.md tells which
-// stage starved the others.
+// requests, each stage's backlog, and each process's resident memory with
+// Redis's used_memory. It is how BENCHMARKS.md tells which stage starved the
+// others, and when memory grew.
 func (c *Cluster) timeline(ctx context.Context, ids []string) {
 	f, err := os.Create(filepath.Join(c.Dir, "timeline.txt"))
 	if err != nil {
 		return
 	}
 	defer f.Close()
-	fmt.Fprintln(f, "sec done window sim_inflight sim_queued | per stream: lag+pending")
+	fmt.Fprintln(f, "sec done window sim_inflight sim_queued | per stream: lag+pending | RSS MB")
 	start := time.Now()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -53,5 +54,14 @@ func (c *Cluster) sample(ctx context.Context, ids []string, at time.Duration) st
 		g := groups[0]
 		streams = append(streams, fmt.Sprintf("%s %d+%d", strings.TrimPrefix(s, "docparse."), max(g.Lag, 0), g.Pending))
 	}
-	return fmt.Sprintf("%3.0f %5d %4d %3d %4d | %s", at.Seconds(), done, window, st.InFlight, st.Queued, strings.Join(streams, "  "))
+	mem := []string{}
+	for _, p := range c.Procs {
+		if rss, err := RSS(p.PID()); err == nil {
+			mem = append(mem, fmt.Sprintf("%s %.0f", p.Name, mb(rss)))
+		}
+	}
+	if used, err := c.Redis.UsedMemory(ctx); err == nil {
+		mem = append(mem, fmt.Sprintf("redis used %.1f", mb(used)))
+	}
+	return fmt.Sprintf("%3.0f %5d %4d %3d %4d | %s | %s", at.Seconds(), done, window, st.InFlight, st.Queued, strings.Join(streams, "  "), strings.Join(mem, " "))
 }
