@@ -2,11 +2,12 @@
 #include "pagepass.h"
 
 /*
- * Two cheap passes over one page, for Measure. go-fitz offers the page's
- * structured text only as HTML with every image re-encoded into it, and
- * drawings only as SVG with every image and glyph written out: on a page
- * holding one photograph that was a quarter of a second of CPU spent on
- * bytes nobody reads (see pagepass_cgo.go).
+ * What Measure and Render ask of MuPDF for one page, without go-fitz's
+ * detours: go-fitz offers the page's structured text only as HTML with every
+ * image re-encoded into it, drawings only as SVG with every image and glyph
+ * written out (on a page holding one photograph, a quarter of a second of
+ * CPU spent on bytes nobody reads), and a rendered page only after copying
+ * MuPDF's pixmap twice (see pagepass.go).
  */
 
 /* A device that only counts the paths a page fills or strokes, the <path>
@@ -169,4 +170,53 @@ fz_buffer *dp_page_html(fz_context *ctx, fz_document *doc, int number)
 		return NULL;
 	}
 	return buf;
+}
+
+int dp_page_bbox(fz_context *ctx, fz_document *doc, int number, float zoom, fz_irect *bbox)
+{
+	fz_page *page = NULL;
+
+	fz_var(page);
+	fz_try(ctx)
+	{
+		page = fz_load_page(ctx, doc, number);
+		*bbox = fz_round_rect(fz_transform_rect(fz_bound_page(ctx, page), fz_scale(zoom, zoom)));
+	}
+	fz_always(ctx)
+		fz_drop_page(ctx, page);
+	fz_catch(ctx)
+		return 0;
+	return 1;
+}
+
+/* Draws the page on white into samples, bbox's width x height RGBA pixels
+ * that the caller owns: MuPDF needs no pixmap memory of its own. */
+int dp_render_page(fz_context *ctx, fz_document *doc, int number, float zoom, fz_irect bbox, unsigned char *samples)
+{
+	fz_page *page = NULL;
+	fz_pixmap *pix = NULL;
+	fz_device *dev = NULL;
+
+	fz_var(page);
+	fz_var(pix);
+	fz_var(dev);
+	fz_try(ctx)
+	{
+		page = fz_load_page(ctx, doc, number);
+		pix = fz_new_pixmap_with_bbox_and_data(ctx, fz_device_rgb(ctx), bbox, NULL, 1, samples);
+		fz_clear_pixmap_with_value(ctx, pix, 0xff);
+		dev = fz_new_draw_device(ctx, fz_scale(zoom, zoom), pix);
+		fz_enable_device_hints(ctx, dev, FZ_NO_CACHE);
+		fz_run_page_contents(ctx, page, dev, fz_identity, NULL);
+		fz_close_device(ctx, dev);
+	}
+	fz_always(ctx)
+	{
+		fz_drop_device(ctx, dev);
+		fz_drop_pixmap(ctx, pix);
+		fz_drop_page(ctx, page);
+	}
+	fz_catch(ctx)
+		return 0;
+	return 1;
 }

@@ -52,7 +52,8 @@ func TestMeasureCountsWhatThePageDraws(t *testing.T) {
 // from it, and at least every path the SVG shows drawn (the SVG leaves
 // black fills without a fill attribute, so counting its tags missed them).
 // Image boxes may move by half a CSS pixel: MuPDF rounds each image's CSS
-// matrix for its own pixel size, and the blank is 2×2.
+// matrix for its own pixel size, and the blank is 2×2. The first pages of
+// each are also rendered both ways, to the same pixels.
 func TestPagePassMatchesGoFitz(t *testing.T) {
 	t.Parallel()
 	img := regexp.MustCompile(`<img[^>]*>`)
@@ -86,7 +87,40 @@ func TestPagePassMatchesGoFitz(t *testing.T) {
 			n, err := doc.pass.drawings(i)
 			require.NoError(t, err)
 			require.GreaterOrEqual(t, n, len(svgPath.FindAllStringIndex(svgBlock.ReplaceAllString(svg, ""), -1)), at...)
+
+			if i < 3 {
+				want, err := doc.f.ImageDPI(i, 72)
+				require.NoError(t, err)
+				got, err := doc.pass.image(i, 72)
+				require.NoError(t, err)
+				require.Equal(t, want.Rect, got.Rect, at...)
+				require.Equal(t, want.Pix, got.Pix, at...)
+			}
 		}
 		doc.Close()
+	}
+}
+
+// BenchmarkRenderPage renders sample pages at 144 DPI with go-fitz's ImageDPI
+// (the baseline) and with the page pass; compare ns/op and B/op.
+func BenchmarkRenderPage(b *testing.B) {
+	for _, name := range []string{"cmyk-image.pdf", "GeoTopo-komprimiert.pdf"} {
+		doc := openSample(b, name)
+		b.Run(name+"/go-fitz", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := doc.f.ImageDPI(0, 144); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(name+"/pagepass", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := doc.pass.image(0, 144); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -162,9 +162,9 @@ func (d *Doc) Measure(n int) (Page, error) {
 // Render draws page n (1-based) into p's image.
 func (d *Doc) Render(p *Page) error {
 	dpi := d.dpiFor(p.Features.Width, p.Features.Height)
-	img, err := d.f.ImageDPI(p.Number-1, dpi)
+	img, err := d.pass.image(p.Number-1, dpi)
 	if err != nil {
-		return fmt.Errorf("%w: page %d: %v", ErrPageRender, p.Number, err)
+		return fmt.Errorf("%w: %v", ErrPageRender, err)
 	}
 	data, mime, err := Encode(img, d.opts.Format, d.opts.JPEGQuality)
 	if err != nil {
