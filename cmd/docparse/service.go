@@ -71,7 +71,7 @@ func readiness(engines map[string]read.Engine) func(ctx context.Context) map[str
 // newWorker builds the stage consumers of this process.
 func newWorker(cfg config.Config, rdb redis.UniversalClient, logger *slog.Logger, stages []string, consumers int, engines map[string]read.Engine) (*handlers.Worker, error) {
 	render.LimitStore(cfg.RenderStoreMB << 20)
-	logger.Debug("malloc arenas", slog.Bool("capped_at_2", render.MallocArenasCapped())) // stages/render/malloc_linux.go
+	logger.Debug("malloc tuned", slog.Bool("arenas_capped_at_2", render.MallocArenasCapped()), slog.Bool("mmap_threshold_fixed_1mb", render.MallocMmapFixed())) // stages/render/malloc_linux.go
 	return handlers.NewWorker(handlers.Params{
 		Redis: rdb, Store: jobstore.New(rdb, cfg.JobTTL), Logger: logger,
 		Stages: stages, Consumers: consumers, OCRConsumers: cfg.OCRConcurrency, Engines: engines,

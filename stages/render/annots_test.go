@@ -173,7 +173,9 @@ func TestLoadFile(t *testing.T) {
 	}
 }
 
-func TestMallocArenasCapped(t *testing.T) {
+func TestMallocTuned(t *testing.T) {
 	_, set := os.LookupEnv("MALLOC_ARENA_MAX")
 	require.Equal(t, runtime.GOOS == "linux" && !set, MallocArenasCapped(), "capped at load unless the operator set MALLOC_ARENA_MAX")
+	_, set = os.LookupEnv("MALLOC_MMAP_THRESHOLD_")
+	require.Equal(t, runtime.GOOS == "linux" && !set, MallocMmapFixed(), "fixed at load unless the operator set MALLOC_MMAP_THRESHOLD_")
 }
