@@ -7,9 +7,11 @@ import "github.com/docparse/docparse/messages"
 
 // Thresholds, measured on ../shared/pdfs (see route_test.go for the values).
 const (
-	// TableDrawings is the number of vector paths from which a page likely holds
-	// a ruled table or a diagram whose layout plain OCR would lose. Plain text
-	// pages draw a few rules and bullets (up to 20 on ../shared/pdfs).
+	// TableDrawings is the number of vector paths (each fill or stroke, black
+	// fills included) from which a page likely holds a ruled table or a
+	// diagram whose layout plain OCR would lose. Plain text pages draw a few
+	// rules, underlines and bullets (20 on google-doc-document.pdf; the
+	// GeoTopo book's text pages 2 to 30).
 	TableDrawings = 40
 	// MathGlyphs is the number of math-like glyphs from which a page may be
 	// formula-heavy, and MathShare the share of its characters they must make:
