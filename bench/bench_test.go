@@ -48,3 +48,16 @@ func TestQuick(t *testing.T) {
 		rep.Print(os.Stdout)
 	}
 }
+
+// TestRolePeaks: replicas of a role are one role, redis-server stays itself,
+// and a role's peak is its largest replica's.
+func TestRolePeaks(t *testing.T) {
+	t.Parallel()
+	got := rolePeaks(map[string]int64{"api": 40, "worker-1": 122, "worker-2": 141, "redis-server": 36})
+	require.Equal(t, map[string]int64{"api": 40, "worker": 141, "redis-server": 36}, got)
+	rows := memoryRows(sizes{medium: 100, big: 1000},
+		RunResult{PeakRSS: map[string]int64{"api": 40, "worker-1": 122, "worker-2": 141, "redis-server": 36}, RedisPeak: 10},
+		RunResult{PeakRSS: map[string]int64{"api": 44, "worker-1": 175, "worker-2": 184, "redis-server": 71}, RedisPeak: 20})
+	require.InDelta(t, 184.0/141, rows[0].Value, 1e-9, "the workers' largest peaks, not worker-1's pair")
+	require.InDelta(t, 2.0, rows[1].Value, 1e-9)
+}

@@ -244,29 +244,46 @@ func (h *harness) memory(ctx context.Context) ([]Row, error) {
 }
 
 // memoryRows compare the peak memory of the small and the big run: the
-// largest ratio over the docparse processes, and Redis's used_memory_peak.
+// largest ratio over the docparse roles, and Redis's used_memory_peak. A
+// role's peak is the largest of its replicas': the two workers are the same
+// process, and which of them renders a run's heaviest pages is chance (in
+// the 100-page run one worker's peak moved between 122 and 161 MB).
 func memoryRows(sz sizes, small, big RunResult) []Row {
-	names := make([]string, 0, len(big.PeakRSS))
-	for n := range big.PeakRSS {
-		names = append(names, n)
-	}
-	slices.Sort(names)
+	names := slices.Sorted(maps.Keys(big.PeakRSS))
+	smallRole, bigRole := rolePeaks(small.PeakRSS), rolePeaks(big.PeakRSS)
 	worst, notes := 0.0, []string{}
-	for _, n := range names {
-		ratio := float64(big.PeakRSS[n]) / float64(small.PeakRSS[n])
-		if n != "redis-server" {
-			worst = max(worst, ratio)
+	for _, role := range slices.Sorted(maps.Keys(bigRole)) {
+		if role != "redis-server" {
+			worst = max(worst, float64(bigRole[role])/float64(smallRole[role]))
 		}
+	}
+	for _, n := range names {
 		notes = append(notes, fmt.Sprintf("%s %.0f→%.0f MB", n, mb(small.PeakRSS[n]), mb(big.PeakRSS[n])))
 	}
 	redis := float64(big.RedisPeak) / float64(small.RedisPeak)
 	figure := fmt.Sprintf("%d vs %d pages", sz.medium, sz.big)
 	return []Row{
-		{Case: CaseMemory, Figure: figure + ": peak RSS, worst docparse process, big ÷ small", Value: worst, Bar: "≤ 1.3", Pass: ptr(worst <= 1.3),
+		{Case: CaseMemory, Figure: figure + ": peak RSS, worst docparse role (largest replica), big ÷ small", Value: worst, Bar: "≤ 1.3", Pass: ptr(worst <= 1.3),
 			Notes: "VmHWM " + strings.Join(notes, ", ")},
 		{Case: CaseMemory, Figure: figure + ": Redis used_memory_peak, big ÷ small", Value: redis, Bar: "≤ 1.3", Pass: ptr(redis <= 1.3),
 			Notes: fmt.Sprintf("%.1f→%.1f MB", mb(small.RedisPeak), mb(big.RedisPeak))},
 	}
+}
+
+// rolePeaks is the largest peak of each role's processes, a role being a
+// process name without its replica number (worker-2 is a worker).
+func rolePeaks(peaks map[string]int64) map[string]int64 {
+	roles := map[string]int64{}
+	for name, rss := range peaks {
+		role := name
+		if i := strings.LastIndexByte(name, '-'); i > 0 {
+			if _, err := strconv.Atoi(name[i+1:]); err == nil {
+				role = name[:i]
+			}
+		}
+		roles[role] = max(roles[role], rss)
+	}
+	return roles
 }
 
 func (h *harness) born(ctx context.Context) ([]Row, error) {
