@@ -60,7 +60,7 @@ func (o Options) withDefaults() Options {
 // document's pages anyway, so parallelism comes from several Docs.
 type Doc struct {
 	f      *fitz.Document
-	pass   pagePass // Measure's passes over f (pagepass.go)
+	pass   pagePass // what Measure and Render ask of MuPDF on f (pagepass.go)
 	opts   Options
 	pages  int
 	annots func() map[int]annotCounts // Source.annotations; nil for images
@@ -133,10 +133,9 @@ func (d *Doc) Measure(n int) (Page, error) {
 	if err != nil {
 		return Page{}, fmt.Errorf("%w: %v", ErrPageRender, err)
 	}
-	drawings, err := d.pass.drawings(idx)
-	if err != nil {
-		return Page{}, fmt.Errorf("%w: %v", ErrPageRender, err)
-	}
+	// Drawings only steer routing: a page whose count fails is read as
+	// having none rather than failing its job.
+	drawings, _ := d.pass.drawings(idx)
 	tl := textlayer.FromHTML(html, w, h)
 	links, _ := d.f.Links(idx)
 	var ac annotCounts
