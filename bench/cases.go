@@ -203,7 +203,7 @@ func (h *harness) render(ctx context.Context) ([]Row, error) {
 		return nil, err
 	}
 	// The raw loop runs after the cluster has stopped, alone on the same cores.
-	raw, err := RawRender(pdf, h.renderOptions())
+	raw, err := RawRender(ctx, pdf, h.renderOptions())
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"time"
@@ -21,7 +22,7 @@ func (r RawResult) PagesPerSec() float64 { return float64(r.Pages) / r.Elapsed.S
 // RawRender measures, open to last page, what split does per page without
 // Redis or Watermill: measure the page and render and encode it. It is the
 // pipeline's upper bound.
-func RawRender(path string, opts render.Options) (RawResult, error) {
+func RawRender(ctx context.Context, path string, opts render.Options) (RawResult, error) {
 	pdf, err := os.ReadFile(path)
 	if err != nil {
 		return RawResult{}, fmt.Errorf("read %s: %w", path, err)
@@ -34,11 +35,11 @@ func RawRender(path string, opts render.Options) (RawResult, error) {
 	defer doc.Close()
 	res := RawResult{Pages: doc.Pages()}
 	for n := 1; n <= doc.Pages(); n++ {
-		page, err := doc.Measure(n)
+		page, err := doc.Measure(ctx, n)
 		if err != nil {
 			return res, err
 		}
-		if err := doc.Render(&page); err != nil {
+		if err := doc.Render(ctx, &page); err != nil {
 			return res, err
 		}
 		res.Bytes += int64(len(page.Image))

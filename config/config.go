@@ -42,6 +42,7 @@ type Config struct {
 	RenderDPI       float64       `env:"RENDER_DPI" envDefault:"144"`
 	RenderMaxPixels int           `env:"RENDER_MAX_PIXELS" envDefault:"6000000"`
 	RenderStoreMB   int           `env:"RENDER_STORE_MB" envDefault:"64"`
+	RenderPageTime  time.Duration `env:"RENDER_PAGE_TIMEOUT" envDefault:"30s"`
 	ImageFormat     string        `env:"IMAGE_FORMAT" envDefault:"auto"`
 	RangePages      int           `env:"SPLIT_RANGE_PAGES" envDefault:"8"`
 	RenderWindow    int           `env:"RENDER_WINDOW" envDefault:"128"`

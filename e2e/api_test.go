@@ -237,9 +237,9 @@ func imageIDs(t *testing.T, data []byte) []string {
 	defer doc.Close()
 	var ids []string
 	for n := 1; n <= doc.Pages(); n++ {
-		p, err := doc.Measure(n)
+		p, err := doc.Measure(t.Context(), n)
 		require.NoError(t, err)
-		require.NoError(t, doc.Render(&p))
+		require.NoError(t, doc.Render(t.Context(), &p))
 		id, err := ocrsim.ImageID(p.Image)
 		require.NoError(t, err)
 		ids = append(ids, id)

@@ -202,9 +202,9 @@ func expectedPages(t testing.TB, name string) ([]string, []messages.Features) {
 	defer doc.Close()
 	e := expected{ids: make([]string, doc.Pages()), feats: make([]messages.Features, doc.Pages())}
 	for n := 1; n <= doc.Pages(); n++ {
-		p, err := doc.Measure(n)
+		p, err := doc.Measure(t.Context(), n)
 		require.NoError(t, err)
-		require.NoError(t, doc.Render(&p))
+		require.NoError(t, doc.Render(t.Context(), &p))
 		e.ids[n-1], err = ocrsim.ImageID(p.Image)
 		require.NoError(t, err)
 		e.feats[n-1] = p.Features

@@ -28,9 +28,9 @@ func scannedPDF(t *testing.T, name string, page int) string {
 	doc, err := render.Open(b, render.Options{DPI: 200, Format: "png"})
 	require.NoError(t, err)
 	defer doc.Close()
-	p, err := doc.Measure(page)
+	p, err := doc.Measure(t.Context(), page)
 	require.NoError(t, err)
-	require.NoError(t, doc.Render(&p))
+	require.NoError(t, doc.Render(t.Context(), &p))
 	var out bytes.Buffer
 	imp := pdfcpu.DefaultImportConfig()
 	require.NoError(t, api.ImportImages(nil, &out, []io.Reader{bytes.NewReader(p.Image)}, imp, model.NewDefaultConfiguration()))

@@ -87,7 +87,7 @@ func TestDocCacheRemovesUploadFiles(t *testing.T) {
 	}
 	a, err := c.get("job-a", render.Options{}, load)
 	require.NoError(t, err)
-	page, err := a.Measure(1)
+	page, err := a.Measure(t.Context(), 1)
 	require.NoError(t, err)
 	require.Positive(t, page.Features.TextChars)
 	c.put("job-a", a)

@@ -185,7 +185,7 @@ func (w *Worker) waitForRoom(ctx context.Context, jobID string) (bool, error) {
 }
 
 func (w *Worker) renderPage(ctx context.Context, job jobstore.Job, doc *render.Doc, n int) error {
-	page, err := doc.Measure(n)
+	page, err := doc.Measure(ctx, n)
 	if err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ func (w *Worker) renderPage(ctx context.Context, job jobstore.Job, doc *render.D
 	// A page read from its image goes without its text layer: no reader
 	// looks at it then, and it would sit in two streams for STREAM_RETENTION
 	// (a few KB a page: megabytes of Redis for a big document).
-	if err := doc.Render(&page); err != nil {
+	if err := doc.Render(ctx, &page); err != nil {
 		return err
 	}
 	key, err := w.p.Store.StoreImage(ctx, job.ID, n, page.Image, w.p.ImageTTL)

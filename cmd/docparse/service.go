@@ -76,7 +76,7 @@ func newWorker(cfg config.Config, rdb redis.UniversalClient, logger *slog.Logger
 		Redis: rdb, Store: jobstore.New(rdb, cfg.JobTTL), Logger: logger,
 		Stages: stages, Consumers: consumers, OCRConsumers: cfg.OCRConcurrency, Engines: engines,
 		Local:      cfg.InferenceMode == config.InferenceLocal,
-		Render:     render.Options{DPI: cfg.RenderDPI, MaxPixels: cfg.RenderMaxPixels, Format: cfg.ImageFormat},
+		Render:     render.Options{DPI: cfg.RenderDPI, MaxPixels: cfg.RenderMaxPixels, Format: cfg.ImageFormat, PageTimeout: cfg.RenderPageTime},
 		RangePages: cfg.RangePages, Window: cfg.RenderWindow, ImageTTL: cfg.ImageTTL, ClaimIdle: cfg.ClaimIdle(),
 		AllowPartial: cfg.AllowPartial, MaxPages: cfg.MaxPages, StreamMaxLen: cfg.StreamMaxLen, StreamKeep: cfg.StreamRetention,
 		CloseTimeout: cfg.ShutdownTimeout, HandlerTimeout: time.Minute, HeartbeatTTL: cfg.HeartbeatTTL,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -27,10 +28,10 @@ or reordering text. mutool comes with Debian's mupdf-tools.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
 			if compare {
-				return compareTextLayer(files)
+				return compareTextLayer(cmd.Context(), files)
 			}
 			for _, f := range files {
-				pages, err := textLayerPages(f)
+				pages, err := textLayerPages(cmd.Context(), f)
 				if err != nil {
 					return err
 				}
@@ -43,7 +44,7 @@ or reordering text. mutool comes with Debian's mupdf-tools.`,
 	return cmd
 }
 
-func textLayerPages(path string) ([]string, error) {
+func textLayerPages(ctx context.Context, path string) ([]string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -55,7 +56,7 @@ func textLayerPages(path string) ([]string, error) {
 	defer doc.Close()
 	pages := make([]string, doc.Pages())
 	for n := 1; n <= doc.Pages(); n++ {
-		p, err := doc.Measure(n)
+		p, err := doc.Measure(ctx, n)
 		if err != nil {
 			return nil, fmt.Errorf("%s page %d: %w", path, n, err)
 		}
@@ -64,10 +65,10 @@ func textLayerPages(path string) ([]string, error) {
 	return pages, nil
 }
 
-func compareTextLayer(files []string) error {
+func compareTextLayer(ctx context.Context, files []string) error {
 	fmt.Printf("%-36s %6s %8s %8s %9s %8s\n", "file", "pages", "mutool", "recall", "precision", "order")
 	for _, f := range files {
-		pages, err := textLayerPages(f)
+		pages, err := textLayerPages(ctx, f)
 		if err != nil {
 			fmt.Printf("%-36s %s\n", shortName(f), err)
 			continue

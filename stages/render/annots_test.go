@@ -67,7 +67,7 @@ func TestAnnotationPrecheck(t *testing.T) {
 		doc, err := s.Open(Options{})
 		require.NoError(t, err)
 		for n, c := range counts {
-			page, err := doc.Measure(n)
+			page, err := doc.Measure(t.Context(), n)
 			require.NoError(t, err)
 			require.GreaterOrEqual(t, page.Features.Annotations, c.annots, p)
 			require.Equal(t, c.widgets, page.Features.FormFields, p)
@@ -87,22 +87,22 @@ func TestRenew(t *testing.T) {
 	require.NoError(t, err)
 	doc, err := s.Open(Options{})
 	require.NoError(t, err)
-	first, err := doc.Measure(1)
+	first, err := doc.Measure(t.Context(), 1)
 	require.NoError(t, err)
 	for n := 1; n < renewAfter-1; n++ {
-		_, err := doc.Measure(n%doc.Pages() + 1)
+		_, err := doc.Measure(t.Context(), n%doc.Pages()+1)
 		require.NoError(t, err)
 	}
 	same, err := doc.Renew()
 	require.NoError(t, err)
 	require.Same(t, doc, same, "renewed before renewAfter pages")
-	_, err = doc.Measure(2)
+	_, err = doc.Measure(t.Context(), 2)
 	require.NoError(t, err)
 	fresh, err := doc.Renew()
 	require.NoError(t, err)
 	require.NotSame(t, doc, fresh)
 	defer fresh.Close()
-	again, err := fresh.Measure(1)
+	again, err := fresh.Measure(t.Context(), 1)
 	require.NoError(t, err)
 	require.Equal(t, first, again)
 }
@@ -133,9 +133,9 @@ func TestLoadFile(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, a.Pages(), f.Pages(), name)
 		for n := 1; n <= min(3, a.Pages()); n++ {
-			pa, err := a.Measure(n)
+			pa, err := a.Measure(t.Context(), n)
 			require.NoError(t, err)
-			pf, err := f.Measure(n)
+			pf, err := f.Measure(t.Context(), n)
 			require.NoError(t, err)
 			require.Equal(t, pa, pf, "%s page %d", name, n)
 		}

@@ -35,11 +35,11 @@ func FuzzOpen(f *testing.F) {
 			return
 		}
 		defer doc.Close()
-		p, err := doc.Measure(1)
+		p, err := doc.Measure(t.Context(), 1)
 		if err != nil {
 			return
 		}
-		if err := doc.Render(&p); err == nil && p.Width*p.Height > 200_000*11/10 {
+		if err := doc.Render(t.Context(), &p); err == nil && p.Width*p.Height > 200_000*11/10 {
 			t.Fatalf("rendered %dx%d beyond the pixel cap", p.Width, p.Height)
 		}
 	})
@@ -70,9 +70,9 @@ func TestCrashers(t *testing.T) {
 			require.True(t, knownOpenError(err), "%s: %v", name, err)
 			continue
 		}
-		p, err := doc.Measure(1)
+		p, err := doc.Measure(t.Context(), 1)
 		if err == nil {
-			err = doc.Render(&p)
+			err = doc.Render(t.Context(), &p)
 		}
 		require.True(t, err == nil || errors.Is(err, ErrPageRender), "%s: %v", name, err)
 		require.LessOrEqual(t, p.Width*p.Height, 200_000*11/10, "%s: rendered %dx%d", name, p.Width, p.Height)

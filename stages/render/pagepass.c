@@ -7,7 +7,8 @@
  * image re-encoded into it, drawings only as SVG with every image and glyph
  * written out (on a page holding one photograph, a quarter of a second of
  * CPU spent on bytes nobody reads), and a rendered page only after copying
- * MuPDF's pixmap twice (see pagepass.go).
+ * MuPDF's pixmap twice (see pagepass.go). Each run takes a cookie that
+ * Go sets to abort a page that runs too long (abortable in pagepass.go).
  */
 
 /* A device that only counts the paths a page fills or strokes, the <path>
@@ -59,7 +60,7 @@ static void end_tile(fz_context *ctx, fz_device *dev)
 {
 }
 
-int dp_count_paths(fz_context *ctx, fz_document *doc, int number)
+int dp_count_paths(fz_context *ctx, fz_document *doc, int number, fz_cookie *cookie)
 {
 	fz_page *page = NULL;
 	counter *dev = NULL;
@@ -78,7 +79,7 @@ int dp_count_paths(fz_context *ctx, fz_document *doc, int number)
 		dev->super.begin_tile = skip_tile;
 		dev->super.end_tile = end_tile;
 		fz_enable_device_hints(ctx, &dev->super, FZ_NO_CACHE);
-		fz_run_page_contents(ctx, page, &dev->super, fz_identity, NULL);
+		fz_run_page_contents(ctx, page, &dev->super, fz_identity, cookie);
 		fz_close_device(ctx, &dev->super);
 		paths = dev->paths;
 	}
@@ -116,7 +117,7 @@ static fz_image *blank_image(fz_context *ctx)
 	return img;
 }
 
-fz_buffer *dp_page_html(fz_context *ctx, fz_document *doc, int number)
+fz_buffer *dp_page_html(fz_context *ctx, fz_document *doc, int number, fz_cookie *cookie)
 {
 	fz_page *page = NULL;
 	fz_stext_page *text = NULL;
@@ -139,7 +140,7 @@ fz_buffer *dp_page_html(fz_context *ctx, fz_document *doc, int number)
 		text = fz_new_stext_page(ctx, fz_bound_page(ctx, page));
 		dev = fz_new_stext_device(ctx, text, &opts);
 		fz_enable_device_hints(ctx, dev, FZ_NO_CACHE);
-		fz_run_page_contents(ctx, page, dev, fz_identity, NULL);
+		fz_run_page_contents(ctx, page, dev, fz_identity, cookie);
 		fz_close_device(ctx, dev);
 
 		blank = blank_image(ctx);
@@ -191,7 +192,8 @@ int dp_page_bbox(fz_context *ctx, fz_document *doc, int number, float zoom, fz_i
 
 /* Draws the page on white into samples, bbox's width x height RGBA pixels
  * that the caller owns: MuPDF needs no pixmap memory of its own. */
-int dp_render_page(fz_context *ctx, fz_document *doc, int number, float zoom, fz_irect bbox, unsigned char *samples)
+int dp_render_page(fz_context *ctx, fz_document *doc, int number, float zoom, fz_irect bbox, unsigned char *samples,
+	fz_cookie *cookie)
 {
 	fz_page *page = NULL;
 	fz_pixmap *pix = NULL;
@@ -207,7 +209,7 @@ int dp_render_page(fz_context *ctx, fz_document *doc, int number, float zoom, fz
 		fz_clear_pixmap_with_value(ctx, pix, 0xff);
 		dev = fz_new_draw_device(ctx, fz_scale(zoom, zoom), pix);
 		fz_enable_device_hints(ctx, dev, FZ_NO_CACHE);
-		fz_run_page_contents(ctx, page, dev, fz_identity, NULL);
+		fz_run_page_contents(ctx, page, dev, fz_identity, cookie);
 		fz_close_device(ctx, dev);
 	}
 	fz_always(ctx)

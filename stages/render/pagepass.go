@@ -2,6 +2,7 @@ package render
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../../third_party/mupdf/include
+#include <stdlib.h>
 #include <mupdf/fitz.h>
 #include "pagepass.h"
 
@@ -10,9 +11,12 @@ static const char *dp_header_version(void) { return FZ_VERSION; }
 import "C"
 
 import (
+	"context"
 	"fmt"
 	"image"
 	"reflect"
+	"sync"
+	"time"
 	"unsafe"
 
 	"github.com/gen2brain/go-fitz"
@@ -31,11 +35,12 @@ import (
 // by name, and the headers in third_party/mupdf are those of the MuPDF
 // go-fitz links (TestPagePassMatchesGoFitz checks both).
 type pagePass struct {
-	ctx *C.fz_context
-	doc *C.fz_document
+	ctx     *C.fz_context
+	doc     *C.fz_document
+	timeout time.Duration // Options.PageTimeout
 }
 
-func newPagePass(f *fitz.Document) (pagePass, error) {
+func newPagePass(f *fitz.Document, timeout time.Duration) (pagePass, error) {
 	if v := C.GoString(C.dp_header_version()); v != fitz.FzVersion {
 		return pagePass{}, fmt.Errorf("third_party/mupdf headers are MuPDF %s, go-fitz links %s", v, fitz.FzVersion)
 	}
@@ -44,24 +49,70 @@ func newPagePass(f *fitz.Document) (pagePass, error) {
 	if !ctx.IsValid() || !doc.IsValid() || ctx.Kind() != reflect.Pointer || doc.Kind() != reflect.Pointer {
 		return pagePass{}, fmt.Errorf("go-fitz's Document no longer holds ctx and doc pointers")
 	}
-	return pagePass{ctx: (*C.fz_context)(ctx.UnsafePointer()), doc: (*C.fz_document)(doc.UnsafePointer())}, nil
+	return pagePass{ctx: (*C.fz_context)(ctx.UnsafePointer()), doc: (*C.fz_document)(doc.UnsafePointer()), timeout: timeout}, nil
+}
+
+// abortable runs one MuPDF pass over page idx with a cookie that aborts it
+// when ctx ends or the page timeout passes. MuPDF checks the cookie between
+// a page's operators, so a page that would run for minutes (a drawing of
+// millions of paths, a mutated PDF looping through its forms) gives its
+// consumer back instead of holding it until MuPDF returns; a cgo call
+// cannot be interrupted otherwise. pass reports whether MuPDF succeeded.
+func (p pagePass) abortable(ctx context.Context, idx int, what string, pass func(*C.fz_cookie) bool) error {
+	cookie := (*C.fz_cookie)(C.calloc(1, C.sizeof_fz_cookie))
+	var mu sync.Mutex
+	var ended, timedOut bool
+	abort := func(timeout bool) func() {
+		return func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if !ended { // the cookie is freed once the pass has ended
+				timedOut = timedOut || timeout
+				cookie.abort = 1
+			}
+		}
+	}
+	stopCtx := context.AfterFunc(ctx, abort(false))
+	timer := time.AfterFunc(p.timeout, abort(true))
+	ok := pass(cookie)
+	stopCtx()
+	timer.Stop()
+	mu.Lock()
+	ended = true
+	aborted := cookie.abort != 0
+	mu.Unlock()
+	C.free(unsafe.Pointer(cookie))
+	switch {
+	case aborted && ctx.Err() != nil:
+		return fmt.Errorf("page %d: %s stopped: %w", idx+1, what, context.Cause(ctx))
+	case aborted && timedOut:
+		return fmt.Errorf("page %d: %s %w (%s): the page is too complex", idx+1, what, ErrPageTimeout, p.timeout)
+	case !ok:
+		return fmt.Errorf("page %d: %s failed", idx+1, what)
+	}
+	return nil
 }
 
 // html is MuPDF's structured-text HTML of page idx (0-based), each image
-// a blank pixel at its place on the page.
-func (p pagePass) html(idx int) (string, error) {
-	buf := C.dp_page_html(p.ctx, p.doc, C.int(idx))
-	if buf == nil {
-		return "", fmt.Errorf("page %d: structured text failed", idx+1)
-	}
-	defer C.fz_drop_buffer(p.ctx, buf)
-	var data *C.uchar
-	n := C.fz_buffer_storage(p.ctx, buf, &data)
-	return C.GoStringN((*C.char)(unsafe.Pointer(data)), C.int(n)), nil
+// a blank square at its place on the page.
+func (p pagePass) html(ctx context.Context, idx int) (string, error) {
+	var html string
+	err := p.abortable(ctx, idx, "structured text", func(cookie *C.fz_cookie) bool {
+		buf := C.dp_page_html(p.ctx, p.doc, C.int(idx), cookie)
+		if buf == nil {
+			return false
+		}
+		defer C.fz_drop_buffer(p.ctx, buf)
+		var data *C.uchar
+		n := C.fz_buffer_storage(p.ctx, buf, &data)
+		html = C.GoStringN((*C.char)(unsafe.Pointer(data)), C.int(n))
+		return true
+	})
+	return html, err
 }
 
 // image renders page idx (0-based) at dpi on white.
-func (p pagePass) image(idx int, dpi float64) (*image.RGBA, error) {
+func (p pagePass) image(ctx context.Context, idx int, dpi float64) (*image.RGBA, error) {
 	zoom := C.float(dpi / 72)
 	var bb C.fz_irect
 	if C.dp_page_bbox(p.ctx, p.doc, C.int(idx), zoom, &bb) == 0 {
@@ -71,19 +122,22 @@ func (p pagePass) image(idx int, dpi float64) (*image.RGBA, error) {
 	if len(img.Pix) == 0 {
 		return nil, fmt.Errorf("page %d: no area to draw", idx+1)
 	}
-	// MuPDF keeps no reference to the pixels after the call.
-	if C.dp_render_page(p.ctx, p.doc, C.int(idx), zoom, bb, (*C.uchar)(unsafe.Pointer(&img.Pix[0]))) == 0 {
-		return nil, fmt.Errorf("page %d: drawing failed", idx+1)
+	err := p.abortable(ctx, idx, "drawing", func(cookie *C.fz_cookie) bool {
+		// MuPDF keeps no reference to the pixels after the call.
+		return C.dp_render_page(p.ctx, p.doc, C.int(idx), zoom, bb, (*C.uchar)(unsafe.Pointer(&img.Pix[0])), cookie) != 0
+	})
+	if err != nil {
+		return nil, err
 	}
 	return img, nil
 }
 
-// drawings counts the paths page idx fills or strokes, as countDrawnPaths
-// counts them in the SVG.
-func (p pagePass) drawings(idx int) (int, error) {
-	n := int(C.dp_count_paths(p.ctx, p.doc, C.int(idx)))
-	if n < 0 {
-		return 0, fmt.Errorf("page %d: drawing count failed", idx+1)
-	}
-	return n, nil
+// drawings counts the paths page idx fills or strokes.
+func (p pagePass) drawings(ctx context.Context, idx int) (int, error) {
+	n := -1
+	err := p.abortable(ctx, idx, "drawing count", func(cookie *C.fz_cookie) bool {
+		n = int(C.dp_count_paths(p.ctx, p.doc, C.int(idx), cookie))
+		return n >= 0
+	})
+	return max(n, 0), err
 }

@@ -1,13 +1,18 @@
 package render
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/docparse/docparse/messages"
 	"github.com/docparse/docparse/pdftest"
 	"github.com/docparse/docparse/stages/textlayer"
 )
@@ -40,7 +45,7 @@ func TestMeasureCountsWhatThePageDraws(t *testing.T) {
 	doc, err := Open(pdf, Options{})
 	require.NoError(t, err)
 	defer doc.Close()
-	p, err := doc.Measure(1)
+	p, err := doc.Measure(t.Context(), 1)
 	require.NoError(t, err)
 	require.Equal(t, 11, p.Features.Drawings)
 	require.Equal(t, 5, p.Features.TextChars, "Hello")
@@ -74,7 +79,7 @@ func TestPagePassMatchesGoFitz(t *testing.T) {
 			at := []any{"%s page %d", filepath.Base(f), i + 1}
 			want, err := doc.f.HTML(i, false)
 			require.NoError(t, err)
-			got, err := doc.pass.html(i)
+			got, err := doc.pass.html(t.Context(), i)
 			require.NoError(t, err)
 			require.Equal(t, img.ReplaceAllString(want, ""), img.ReplaceAllString(got, ""), at...)
 			wantTL, gotTL := textlayer.FromHTML(want, 0, 0), textlayer.FromHTML(got, 0, 0)
@@ -84,14 +89,14 @@ func TestPagePassMatchesGoFitz(t *testing.T) {
 
 			svg, err := doc.f.SVG(i)
 			require.NoError(t, err)
-			n, err := doc.pass.drawings(i)
+			n, err := doc.pass.drawings(t.Context(), i)
 			require.NoError(t, err)
 			require.GreaterOrEqual(t, n, len(svgPath.FindAllStringIndex(svgBlock.ReplaceAllString(svg, ""), -1)), at...)
 
 			if i < 3 {
 				want, err := doc.f.ImageDPI(i, 72)
 				require.NoError(t, err)
-				got, err := doc.pass.image(i, 72)
+				got, err := doc.pass.image(t.Context(), i, 72)
 				require.NoError(t, err)
 				require.Equal(t, want.Rect, got.Rect, at...)
 				require.Equal(t, want.Pix, got.Pix, at...)
@@ -117,10 +122,66 @@ func BenchmarkRenderPage(b *testing.B) {
 		b.Run(name+"/pagepass", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := doc.pass.image(0, 144); err != nil {
+				if _, err := doc.pass.image(b.Context(), 0, 144); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 	}
+}
+
+// heavyPage is a page whose forms nest four deep, each drawing the next 40
+// times, the last drawing 10 lines: 25.6 million strokes, more than 5 s of
+// MuPDF for its text or its drawing count, far more to render.
+func heavyPage() []byte {
+	var forms []string
+	for k := range 4 {
+		body := strings.Repeat("q /F Do Q\n", 40)
+		forms = append(forms, pdftest.Stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources << /XObject << /F %d 0 R >> >>", 6+k), body))
+	}
+	forms = append(forms, pdftest.Stream("/Type /XObject /Subtype /Form /BBox [0 0 100 100]", strings.Repeat("0 0 m 100 100 l S\n", 10)))
+	return pdftest.Page(100, 100, "<< /XObject << /F 5 0 R >> >>", "/F Do", forms...)
+}
+
+// TestPageAbort: a page that would keep MuPDF busy for minutes fails as too
+// complex once RENDER_PAGE_TIMEOUT passes, and stops, without failing the
+// page, when its context ends (shutdown, the handler's deadline).
+func TestPageAbort(t *testing.T) {
+	t.Parallel()
+	within := func(t *testing.T, f func() error) error {
+		t.Helper()
+		done := make(chan error, 1)
+		go func() { done <- f() }()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(time.Minute):
+			t.Fatal("MuPDF was not stopped") // the page runs for minutes otherwise
+			return nil
+		}
+	}
+	t.Run("timeout", func(t *testing.T) {
+		t.Parallel()
+		doc, err := Open(heavyPage(), Options{PageTimeout: 200 * time.Millisecond})
+		require.NoError(t, err)
+		defer doc.Close()
+		err = within(t, func() error { _, err := doc.Measure(t.Context(), 1); return err })
+		require.ErrorIs(t, err, ErrPageRender)
+		require.ErrorIs(t, err, ErrPageTimeout)
+		p := Page{Number: 1, Features: messages.Features{Width: 100, Height: 100}}
+		err = within(t, func() error { return doc.Render(t.Context(), &p) })
+		require.ErrorIs(t, err, ErrPageTimeout)
+		require.Nil(t, p.Image)
+	})
+	t.Run("context ends", func(t *testing.T) {
+		t.Parallel()
+		doc, err := Open(heavyPage(), Options{PageTimeout: time.Hour})
+		require.NoError(t, err)
+		defer doc.Close()
+		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+		defer cancel()
+		err = within(t, func() error { _, err := doc.Measure(ctx, 1); return err })
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		require.NotErrorIs(t, err, ErrPageRender, "the page is tried again, not failed")
+	})
 }

@@ -84,9 +84,9 @@ func TestImageKinds(t *testing.T) {
 				require.NoError(t, err)
 				defer d.Close()
 				require.Equal(t, 1, d.Pages())
-				p, err := d.Measure(1)
+				p, err := d.Measure(t.Context(), 1)
 				require.NoError(t, err)
-				require.NoError(t, d.Render(&p))
+				require.NoError(t, d.Render(t.Context(), &p))
 				require.NotEmpty(t, p.Image)
 			}
 		})

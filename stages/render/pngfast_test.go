@@ -22,9 +22,9 @@ func TestEncodePNGPixels(t *testing.T) {
 	for _, name := range []string{"pdflatex-4-pages.pdf", "cmyk-image.pdf", "grayscale-image.pdf", "pdflatex-image.pdf"} {
 		doc := openSample(t, name)
 		doc.opts.Format = FormatPNG
-		page, err := doc.Measure(1)
+		page, err := doc.Measure(t.Context(), 1)
 		require.NoError(t, err)
-		require.NoError(t, doc.Render(&page))
+		require.NoError(t, doc.Render(t.Context(), &page))
 		got, err := png.Decode(bytes.NewReader(page.Image))
 		require.NoError(t, err, name)
 		img, err := doc.f.ImageDPI(0, doc.dpiFor(page.Features.Width, page.Features.Height))

@@ -5,6 +5,7 @@ package render
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"math"
+	"time"
 
 	"github.com/gen2brain/go-fitz"
 
@@ -26,6 +28,8 @@ var (
 	ErrNoPages    = errors.New("the PDF has no readable pages (empty, corrupt or truncated)")
 	ErrTruncated  = errors.New("the PDF is truncated: its end-of-file marker is missing")
 	ErrPageRender = errors.New("a page could not be rendered")
+	// ErrPageTimeout comes wrapped in ErrPageRender.
+	ErrPageTimeout = errors.New("took longer than RENDER_PAGE_TIMEOUT")
 )
 
 // Options control rendering.
@@ -35,6 +39,7 @@ type Options struct {
 	MinSide     int     // tiny pages are scaled up so OCR has pixels to read
 	Format      string  // FormatAuto (default), FormatPNG or FormatJPEG
 	JPEGQuality int
+	PageTimeout time.Duration // bound on each MuPDF pass over a page (default 30 s)
 }
 
 func (o Options) withDefaults() Options {
@@ -53,6 +58,9 @@ func (o Options) withDefaults() Options {
 	if o.JPEGQuality <= 0 {
 		o.JPEGQuality = 90
 	}
+	if o.PageTimeout <= 0 {
+		o.PageTimeout = 30 * time.Second
+	}
 	return o
 }
 
@@ -70,12 +78,13 @@ type Doc struct {
 
 // newDoc wraps a document go-fitz opened, closing it if it cannot.
 func newDoc(f *fitz.Document, opts Options, annots func() map[int]annotCounts, src *Source) (*Doc, error) {
-	pass, err := newPagePass(f)
+	opts = opts.withDefaults()
+	pass, err := newPagePass(f, opts.PageTimeout)
 	if err != nil {
 		_ = f.Close()
 		return nil, err
 	}
-	return &Doc{f: f, pass: pass, opts: opts.withDefaults(), pages: f.NumPage(), annots: annots, src: src}, nil
+	return &Doc{f: f, pass: pass, opts: opts, pages: f.NumPage(), annots: annots, src: src}, nil
 }
 
 // renewAfter is how many pages a Doc measures before Renew reopens it. MuPDF
@@ -120,8 +129,9 @@ type Page struct {
 	TextLayer string // Markdown of the text layer when it can be trusted
 }
 
-// Measure reads a page's text layer and features without rendering it.
-func (d *Doc) Measure(n int) (Page, error) {
+// Measure reads a page's text layer and features without rendering it. It
+// stops when ctx ends, returning ctx's error: the page was not at fault.
+func (d *Doc) Measure(ctx context.Context, n int) (Page, error) {
 	d.used++
 	idx := n - 1
 	bound, err := d.f.Bound(idx)
@@ -129,13 +139,16 @@ func (d *Doc) Measure(n int) (Page, error) {
 		return Page{}, fmt.Errorf("%w: page %d: %v", ErrPageRender, n, err)
 	}
 	w, h := float64(bound.Dx()), float64(bound.Dy())
-	html, err := d.pass.html(idx)
+	html, err := d.pass.html(ctx, idx)
 	if err != nil {
-		return Page{}, fmt.Errorf("%w: %v", ErrPageRender, err)
+		return Page{}, pageError(ctx, err)
 	}
 	// Drawings only steer routing: a page whose count fails is read as
 	// having none rather than failing its job.
-	drawings, _ := d.pass.drawings(idx)
+	drawings, err := d.pass.drawings(ctx, idx)
+	if err != nil && ctx.Err() != nil {
+		return Page{}, err
+	}
 	tl := textlayer.FromHTML(html, w, h)
 	links, _ := d.f.Links(idx)
 	var ac annotCounts
@@ -158,12 +171,13 @@ func (d *Doc) Measure(n int) (Page, error) {
 	return p, nil
 }
 
-// Render draws page n (1-based) into p's image.
-func (d *Doc) Render(p *Page) error {
+// Render draws page n (1-based) into p's image. It stops when ctx ends, as
+// Measure does.
+func (d *Doc) Render(ctx context.Context, p *Page) error {
 	dpi := d.dpiFor(p.Features.Width, p.Features.Height)
-	img, err := d.pass.image(p.Number-1, dpi)
+	img, err := d.pass.image(ctx, p.Number-1, dpi)
 	if err != nil {
-		return fmt.Errorf("%w: %v", ErrPageRender, err)
+		return pageError(ctx, err)
 	}
 	data, mime, err := Encode(img, d.opts.Format, d.opts.JPEGQuality)
 	if err != nil {
@@ -172,6 +186,16 @@ func (d *Doc) Render(p *Page) error {
 	p.Image, p.MIME = data, mime
 	p.Width, p.Height = img.Bounds().Dx(), img.Bounds().Dy()
 	return nil
+}
+
+// pageError tells a page MuPDF could not draw (ErrPageRender, which fails
+// its job) from a pass stopped because ctx ended (shutdown or the handler's
+// deadline: the page is tried again).
+func pageError(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrPageRender, err)
 }
 
 // dpiFor keeps the rendered page within MaxPixels, and scales tiny pages up
