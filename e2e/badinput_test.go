@@ -90,6 +90,7 @@ func TestBadInput(t *testing.T) {
 			{"no pages", noPages, nil, "no readable pages"},
 			{"encrypted", encrypted, nil, "encrypted"},
 			{"wrong password", encrypted, map[string]string{"password": "guess"}, "password"},
+			{"too complex", pdftest.NestedForms(4, 40, 10), nil, "too complex"},
 		}
 		ids := make([]string, len(cases))
 		for i, tc := range cases {

@@ -38,7 +38,10 @@ const (
 	nanonetsModel = "nanonets/Nanonets-OCR2-3B"
 )
 
-var renderOpts = render.Options{DPI: 144, MaxPixels: 6_000_000, Format: render.FormatAuto} // the shipped IMAGE_FORMAT
+// renderOpts are the shipped render settings (IMAGE_FORMAT auto), but for a
+// page timeout short enough for TestBadInput's too-complex page; the sample
+// pages take milliseconds.
+var renderOpts = render.Options{DPI: 144, MaxPixels: 6_000_000, Format: render.FormatAuto, PageTimeout: 3 * time.Second}
 
 // pdfPath finds a document of ../shared/pdfs from the repository.
 func pdfPath(t testing.TB, name string) string {

@@ -6,6 +6,7 @@ package pdftest
 import (
 	"bytes"
 	"fmt"
+	"strings"
 )
 
 // Objects writes a PDF whose object i+1 is objects[i]; object 1 must be the
@@ -42,4 +43,18 @@ func Page(w, h int, resources, content string, more ...string) []byte {
 		fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R /Resources %s >>", w, h, resources),
 		Stream("", content),
 	}, more...)...)
+}
+
+// NestedForms is a 100×100 pt page whose form XObjects nest depth deep, each
+// drawing the next fanout times, the last stroking strokes lines: fanout^depth
+// × strokes paths from a few hundred bytes, a page that keeps MuPDF busy for
+// as long as a test needs.
+func NestedForms(depth, fanout, strokes int) []byte {
+	var forms []string
+	for k := range depth {
+		forms = append(forms, Stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources << /XObject << /F %d 0 R >> >>", 6+k),
+			strings.Repeat("q /F Do Q\n", fanout)))
+	}
+	forms = append(forms, Stream("/Type /XObject /Subtype /Form /BBox [0 0 100 100]", strings.Repeat("0 0 m 100 100 l S\n", strokes)))
+	return Page(100, 100, "<< /XObject << /F 5 0 R >> >>", "/F Do", forms...)
 }

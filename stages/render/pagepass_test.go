@@ -2,11 +2,9 @@ package render
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -130,18 +128,9 @@ func BenchmarkRenderPage(b *testing.B) {
 	}
 }
 
-// heavyPage is a page whose forms nest four deep, each drawing the next 40
-// times, the last drawing 10 lines: 25.6 million strokes, more than 5 s of
-// MuPDF for its text or its drawing count, far more to render.
-func heavyPage() []byte {
-	var forms []string
-	for k := range 4 {
-		body := strings.Repeat("q /F Do Q\n", 40)
-		forms = append(forms, pdftest.Stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources << /XObject << /F %d 0 R >> >>", 6+k), body))
-	}
-	forms = append(forms, pdftest.Stream("/Type /XObject /Subtype /Form /BBox [0 0 100 100]", strings.Repeat("0 0 m 100 100 l S\n", 10)))
-	return pdftest.Page(100, 100, "<< /XObject << /F 5 0 R >> >>", "/F Do", forms...)
-}
+// heavyPage has 40^4 × 10 = 25.6 million strokes: more than 5 s of MuPDF
+// for its text or its drawing count, far more to render.
+func heavyPage() []byte { return pdftest.NestedForms(4, 40, 10) }
 
 // TestPageAbort: a page that would keep MuPDF busy for minutes fails as too
 // complex once RENDER_PAGE_TIMEOUT passes, and stops, without failing the
