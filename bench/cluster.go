@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/docparse/docparse/client"
@@ -145,13 +146,22 @@ func (c *Cluster) Stop() {
 // Profile takes a CPU profile of every process that serves pprof, for
 // seconds, and writes them to dir as name-proc.pprof. It runs beside the case.
 func (c *Cluster) Profile(ctx context.Context, dir, name string, seconds int) error {
-	var errs []error
+	// At once, not one after another: each fetch lasts the whole profile, so
+	// in turn the later processes were profiled after the run had ended.
+	var wg sync.WaitGroup
+	errs := make([]error, 0, len(c.pprof))
+	var mu sync.Mutex
 	for proc, a := range c.pprof {
-		url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", a, seconds)
-		if err := fetch(ctx, url, filepath.Join(dir, name+"-"+proc+".pprof")); err != nil {
-			errs = append(errs, fmt.Errorf("profile %s: %w", proc, err))
-		}
+		wg.Go(func() {
+			url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", a, seconds)
+			if err := fetch(ctx, url, filepath.Join(dir, name+"-"+proc+".pprof")); err != nil {
+				mu.Lock()
+				errs = append(errs, fmt.Errorf("profile %s: %w", proc, err))
+				mu.Unlock()
+			}
+		})
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 
