@@ -37,10 +37,16 @@ func Stream(dict, data string) string {
 // resources dictionary given and more objects from number 5 on (object 4 is
 // the content stream).
 func Page(w, h int, resources, content string, more ...string) []byte {
+	return PageBox(fmt.Sprintf("0 0 %d %d", w, h), resources, content, more...)
+}
+
+// PageBox is Page with its MediaBox written as given, for boxes no page
+// should have.
+func PageBox(box, resources, content string, more ...string) []byte {
 	return Objects(append([]string{
 		"<< /Type /Catalog /Pages 2 0 R >>",
 		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents 4 0 R /Resources %s >>", w, h, resources),
+		fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [%s] /Contents 4 0 R /Resources %s >>", box, resources),
 		Stream("", content),
 	}, more...)...)
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -27,7 +28,7 @@ func FuzzOpen(f *testing.F) {
 	f.Add([]byte("%PDF-1.4\n%%EOF"))
 	f.Add([]byte("not a pdf"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		doc, err := Open(data, Options{DPI: 36, MaxPixels: 200_000})
+		doc, err := Open(data, Options{DPI: 36, MaxPixels: 200_000, PageTimeout: 2 * time.Second})
 		if err != nil {
 			if !knownOpenError(err) {
 				t.Fatalf("unexpected error kind: %v", err)
@@ -65,7 +66,7 @@ func TestCrashers(t *testing.T) {
 	for _, name := range crashers {
 		b, err := os.ReadFile(name)
 		require.NoError(t, err)
-		doc, err := Open(b, Options{DPI: 36, MaxPixels: 200_000})
+		doc, err := Open(b, Options{DPI: 36, MaxPixels: 200_000, PageTimeout: 2 * time.Second})
 		if err != nil {
 			require.True(t, knownOpenError(err), "%s: %v", name, err)
 			continue

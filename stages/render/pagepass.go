@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"image"
+	"math"
 	"reflect"
 	"sync"
 	"time"
@@ -111,25 +112,49 @@ func (p pagePass) html(ctx context.Context, idx int) (string, error) {
 	return html, err
 }
 
-// image renders page idx (0-based) at dpi on white.
-func (p pagePass) image(ctx context.Context, idx int, dpi float64) (*image.RGBA, error) {
-	zoom := C.float(dpi / 72)
-	var bb C.fz_irect
-	if C.dp_page_bbox(p.ctx, p.doc, C.int(idx), zoom, &bb) == 0 {
-		return nil, fmt.Errorf("page %d: cannot be loaded", idx+1)
+// image renders page idx (0-based) at dpi on white, within maxPixels.
+// The cap is checked on the pixel box MuPDF will fill, not on the page size
+// the DPI was chosen from: go-fitz gives that in whole points, and MuPDF
+// rounds each side up to a whole pixel, so a page thousands of metres long
+// and a point high came out at 531002 × 1 pixels against a cap of 200000.
+// Such a page is scaled down once more, and refused if it still does not fit.
+func (p pagePass) image(ctx context.Context, idx int, dpi float64, maxPixels int) (*image.RGBA, error) {
+	zoom := dpi / 72
+	r, err := p.pixelBox(idx, zoom)
+	if err != nil {
+		return nil, err
 	}
-	img := image.NewRGBA(image.Rect(int(bb.x0), int(bb.y0), int(bb.x1), int(bb.y1)))
-	if len(img.Pix) == 0 {
+	if px := r.Dx() * r.Dy(); px > maxPixels {
+		zoom *= math.Sqrt(float64(maxPixels)/float64(px)) * 0.99
+		if r, err = p.pixelBox(idx, zoom); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case r.Empty():
 		return nil, fmt.Errorf("page %d: no area to draw", idx+1)
+	case r.Dx()*r.Dy() > maxPixels:
+		return nil, fmt.Errorf("page %d: %d × %d pixels at the least, over RENDER_MAX_PIXELS (%d): the page is too elongated", idx+1, r.Dx(), r.Dy(), maxPixels)
 	}
-	err := p.abortable(ctx, idx, "drawing", func(cookie *C.fz_cookie) bool {
+	img := image.NewRGBA(r)
+	bb := C.fz_irect{x0: C.int(r.Min.X), y0: C.int(r.Min.Y), x1: C.int(r.Max.X), y1: C.int(r.Max.Y)}
+	err = p.abortable(ctx, idx, "drawing", func(cookie *C.fz_cookie) bool {
 		// MuPDF keeps no reference to the pixels after the call.
-		return C.dp_render_page(p.ctx, p.doc, C.int(idx), zoom, bb, (*C.uchar)(unsafe.Pointer(&img.Pix[0])), cookie) != 0
+		return C.dp_render_page(p.ctx, p.doc, C.int(idx), C.float(zoom), bb, (*C.uchar)(unsafe.Pointer(&img.Pix[0])), cookie) != 0
 	})
 	if err != nil {
 		return nil, err
 	}
 	return img, nil
+}
+
+// pixelBox is the pixels MuPDF fills for page idx at zoom.
+func (p pagePass) pixelBox(idx int, zoom float64) (image.Rectangle, error) {
+	var bb C.fz_irect
+	if C.dp_page_bbox(p.ctx, p.doc, C.int(idx), C.float(zoom), &bb) == 0 {
+		return image.Rectangle{}, fmt.Errorf("page %d: cannot be loaded", idx+1)
+	}
+	return image.Rect(int(bb.x0), int(bb.y0), int(bb.x1), int(bb.y1)), nil
 }
 
 // drawings counts the paths page idx fills or strokes.

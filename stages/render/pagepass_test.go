@@ -94,7 +94,7 @@ func TestPagePassMatchesGoFitz(t *testing.T) {
 			if i < 3 {
 				want, err := doc.f.ImageDPI(i, 72)
 				require.NoError(t, err)
-				got, err := doc.pass.image(t.Context(), i, 72)
+				got, err := doc.pass.image(t.Context(), i, 72, 1<<30)
 				require.NoError(t, err)
 				require.Equal(t, want.Rect, got.Rect, at...)
 				require.Equal(t, want.Pix, got.Pix, at...)
@@ -120,7 +120,7 @@ func BenchmarkRenderPage(b *testing.B) {
 		b.Run(name+"/pagepass", func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := doc.pass.image(b.Context(), 0, 144); err != nil {
+				if _, err := doc.pass.image(b.Context(), 0, 144, 1<<30); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -173,4 +173,27 @@ func TestPageAbort(t *testing.T) {
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 		require.NotErrorIs(t, err, ErrPageRender, "the page is tried again, not failed")
 	})
+}
+
+// TestPixelCapOnWhatMuPDFFills: however extreme the page box, a rendered
+// page stays within RENDER_MAX_PIXELS, or the page fails as too elongated.
+// go-fitz gives the box in whole points and MuPDF rounds each side up to a
+// pixel: the last box came out 531002 × 1 against a cap of 200000.
+func TestPixelCapOnWhatMuPDFFills(t *testing.T) {
+	t.Parallel()
+	const capPx = 200_000
+	for _, box := range []string{"0 0 612 792", "0 0 1e9 1e9", "0 0 2147483647 2147483647", "0 0 100000 0.5", "-2147483000 0 2147483000 100"} {
+		doc, err := Open(pdftest.PageBox(box, "<< >>", "0 0 m 10 10 l S"), Options{DPI: 36, MaxPixels: capPx})
+		require.NoError(t, err, box)
+		p, err := doc.Measure(t.Context(), 1)
+		require.NoError(t, err, box)
+		if err := doc.Render(t.Context(), &p); err != nil {
+			require.ErrorIs(t, err, ErrPageRender, box)
+			require.ErrorContains(t, err, "too elongated", box)
+		} else {
+			require.LessOrEqual(t, p.Width*p.Height, capPx, box)
+			require.Positive(t, p.Width*p.Height, box)
+		}
+		doc.Close()
+	}
 }

@@ -175,7 +175,7 @@ func (d *Doc) Measure(ctx context.Context, n int) (Page, error) {
 // Measure does.
 func (d *Doc) Render(ctx context.Context, p *Page) error {
 	dpi := d.dpiFor(p.Features.Width, p.Features.Height)
-	img, err := d.pass.image(ctx, p.Number-1, dpi)
+	img, err := d.pass.image(ctx, p.Number-1, dpi, d.opts.MaxPixels)
 	if err != nil {
 		return pageError(ctx, err)
 	}
