@@ -115,8 +115,8 @@ func (p pagePass) html(ctx context.Context, idx int) (string, error) {
 // image renders page idx (0-based) at dpi on white, within maxPixels.
 // The cap is checked on the pixel box MuPDF will fill, not on the page size
 // the DPI was chosen from: go-fitz gives that in whole points, and MuPDF
-// rounds each side up to a whole pixel, so a page thousands of metres long
-// and a point high came out at 531002 × 1 pixels against a cap of 200000.
+// rounds each side up to a whole pixel, so a page four billion points long
+// and 100 high came out at 531002 × 1 pixels against a cap of 200000.
 // Such a page is scaled down once more, and refused if it still does not fit.
 func (p pagePass) image(ctx context.Context, idx int, dpi float64, maxPixels int) (*image.RGBA, error) {
 	zoom := dpi / 72
