@@ -74,6 +74,7 @@ type envOpts struct {
 	webhooks     webhook.Options // api_test.go: receivers on 127.0.0.1 need it allowed
 	cacheTTL     time.Duration   // 0: no result cache
 	streamKeep   time.Duration   // STREAM_RETENTION; 0 keeps every entry
+	handlerTime  time.Duration   // bound on a split/classify/assemble run; 0: a minute
 }
 
 func newEnv(t *testing.T, o envOpts) *env {
@@ -111,7 +112,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 			Redis: e.rdb, Store: e.store, Logger: logger, Stages: handlers.AllStages,
 			Consumers: max(o.workers, 2), OCRConsumers: 8, Engines: engines, Local: o.local,
 			Render: renderOpts, RangePages: 8, Window: 64, ImageTTL: time.Hour, ClaimIdle: 30 * time.Second,
-			AllowPartial: o.allowPartial, MaxPages: 5000, CloseTimeout: 5 * time.Second, HandlerTimeout: time.Minute,
+			AllowPartial: o.allowPartial, MaxPages: 5000, CloseTimeout: 5 * time.Second, HandlerTimeout: cmp.Or(o.handlerTime, time.Minute),
 			Webhooks: o.webhooks, StreamKeep: o.streamKeep,
 		})
 		require.NoError(t, err)

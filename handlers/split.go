@@ -138,9 +138,16 @@ func (w *Worker) startJob(ctx context.Context, log *slog.Logger, job jobstore.Jo
 
 // renderRange renders pages from..to. When the job's window of rendered but
 // unread pages stays full, the rest of the range goes back on the stream, so
-// no handler blocks for long and memory stays bounded by the window.
+// no handler blocks for long and memory stays bounded by the window. So does
+// it when the handler's deadline is nearer than a page's budget: the
+// deadline would stop the page being drawn and the whole range would be
+// tried again, where a document of slow pages should move on.
 func (w *Worker) renderRange(ctx context.Context, log *slog.Logger, job jobstore.Job, doc *render.Doc, from, to int) error {
 	for n := from; n <= to; n++ {
+		if deadline, ok := ctx.Deadline(); ok && n > from && time.Until(deadline) < render.PageBudget(w.p.Render) {
+			log.Debug("handler time nearly spent, range handed back", slog.Int("from_page", n), slog.Int("to_page", to))
+			return Publish(w.pub, messages.StreamJobs, messages.JobSubmitted{V: messages.Version, JobID: job.ID, FromPage: n, ToPage: to})
+		}
 		room, err := w.waitForRoom(ctx, job.ID)
 		if err != nil {
 			return err

@@ -64,3 +64,24 @@ func NestedForms(depth, fanout, strokes int) []byte {
 	forms = append(forms, Stream("/Type /XObject /Subtype /Form /BBox [0 0 100 100]", strings.Repeat("0 0 m 100 100 l S\n", strokes)))
 	return Page(100, 100, "<< /XObject << /F 5 0 R >> >>", "/F Do", forms...)
 }
+
+// NestedFormsPages is NestedForms on each of n pages, sharing the forms.
+func NestedFormsPages(n, depth, fanout, strokes int) []byte {
+	content, first := 3+n, 4+n // object numbers after the catalog, the page tree and n pages
+	objs := []string{"<< /Type /Catalog /Pages 2 0 R >>"}
+	kids := make([]string, n)
+	for i := range n {
+		kids[i] = fmt.Sprintf("%d 0 R", 3+i)
+	}
+	objs = append(objs, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), n))
+	for range n {
+		objs = append(objs, fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] /Contents %d 0 R /Resources << /XObject << /F %d 0 R >> >> >>", content, first))
+	}
+	objs = append(objs, Stream("", "/F Do"))
+	for k := range depth {
+		objs = append(objs, Stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources << /XObject << /F %d 0 R >> >>", first+k+1),
+			strings.Repeat("q /F Do Q\n", fanout)))
+	}
+	objs = append(objs, Stream("/Type /XObject /Subtype /Form /BBox [0 0 100 100]", strings.Repeat("0 0 m 100 100 l S\n", strokes)))
+	return Objects(objs...)
+}

@@ -39,8 +39,15 @@ type Options struct {
 	MinSide     int     // tiny pages are scaled up so OCR has pixels to read
 	Format      string  // FormatAuto (default), FormatPNG or FormatJPEG
 	JPEGQuality int
-	PageTimeout time.Duration // bound on each MuPDF pass over a page (default 30 s)
+	PageTimeout time.Duration // bound on each MuPDF pass over a page (DefaultPageTimeout)
 }
+
+// DefaultPageTimeout is RENDER_PAGE_TIMEOUT's default.
+const DefaultPageTimeout = 30 * time.Second
+
+// PageBudget is the most a page's passes (text, drawing count, rendering) may
+// take under opts: what a handler must have left to start a page.
+func PageBudget(opts Options) time.Duration { return 3 * opts.withDefaults().PageTimeout }
 
 func (o Options) withDefaults() Options {
 	if o.DPI <= 0 {
@@ -59,7 +66,7 @@ func (o Options) withDefaults() Options {
 		o.JPEGQuality = 90
 	}
 	if o.PageTimeout <= 0 {
-		o.PageTimeout = 30 * time.Second
+		o.PageTimeout = DefaultPageTimeout
 	}
 	return o
 }
