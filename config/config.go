@@ -123,15 +123,25 @@ func (c Config) Validate() error {
 	if c.OCRConcurrency < 1 || c.RangePages < 1 || c.RenderWindow < 1 || c.NumWorkers < 0 {
 		errs = append(errs, errors.New("OCR_CONCURRENCY, SPLIT_RANGE_PAGES and RENDER_WINDOW must be positive, NUM_WORKERS not negative"))
 	}
+	if c.RenderPageTime <= 0 {
+		errs = append(errs, errors.New("RENDER_PAGE_TIMEOUT must be positive"))
+	}
 	return errors.Join(errs...)
 }
 
 // ClaimIdle is how long a message may sit unacknowledged before another
-// consumer claims it. It must exceed the longest handler run, and OCR calls
-// with their retries are the longest.
+// consumer claims it. It must exceed the longest handler run: OCR calls with
+// their retries, or a split run of slow pages.
 func (c Config) ClaimIdle() time.Duration {
 	if c.ClaimAfter > 0 {
 		return c.ClaimAfter
 	}
-	return c.OCRTimeout*time.Duration(c.OCRMaxRetries+1) + 30*time.Second
+	return max(c.OCRTimeout*time.Duration(c.OCRMaxRetries+1), c.HandlerTimeout()) + 30*time.Second
 }
+
+// HandlerTimeout bounds one run of a split, classify or assemble handler: a
+// minute, or room for two pages at their longest (each three passes of
+// RENDER_PAGE_TIMEOUT) when that is more. Split hands a range back when
+// less than one page's budget is left (render.PageBudget), so a page never
+// starts without the time to finish.
+func (c Config) HandlerTimeout() time.Duration { return max(time.Minute, 6*c.RenderPageTime) }

@@ -72,25 +72,16 @@ func readiness(engines map[string]read.Engine) func(ctx context.Context) map[str
 func newWorker(cfg config.Config, rdb redis.UniversalClient, logger *slog.Logger, stages []string, consumers int, engines map[string]read.Engine) (*handlers.Worker, error) {
 	render.LimitStore(cfg.RenderStoreMB << 20)
 	logger.Debug("malloc tuned", slog.Bool("arenas_capped_at_2", render.MallocArenasCapped()), slog.Bool("mmap_threshold_fixed_1mb", render.MallocMmapFixed())) // stages/render/malloc_linux.go
-	ropts := render.Options{DPI: cfg.RenderDPI, MaxPixels: cfg.RenderMaxPixels, Format: cfg.ImageFormat, PageTimeout: cfg.RenderPageTime}
 	return handlers.NewWorker(handlers.Params{
 		Redis: rdb, Store: jobstore.New(rdb, cfg.JobTTL), Logger: logger,
 		Stages: stages, Consumers: consumers, OCRConsumers: cfg.OCRConcurrency, Engines: engines,
 		Local:      cfg.InferenceMode == config.InferenceLocal,
-		Render:     ropts,
+		Render:     render.Options{DPI: cfg.RenderDPI, MaxPixels: cfg.RenderMaxPixels, Format: cfg.ImageFormat, PageTimeout: cfg.RenderPageTime},
 		RangePages: cfg.RangePages, Window: cfg.RenderWindow, ImageTTL: cfg.ImageTTL, ClaimIdle: cfg.ClaimIdle(),
 		AllowPartial: cfg.AllowPartial, MaxPages: cfg.MaxPages, StreamMaxLen: cfg.StreamMaxLen, StreamKeep: cfg.StreamRetention,
-		CloseTimeout: cfg.ShutdownTimeout, HandlerTimeout: handlerTimeout(ropts), HeartbeatTTL: cfg.HeartbeatTTL,
+		CloseTimeout: cfg.ShutdownTimeout, HandlerTimeout: cfg.HandlerTimeout(), HeartbeatTTL: cfg.HeartbeatTTL,
 		Webhooks: cfg.Webhooks(),
 	})
-}
-
-// handlerTimeout bounds one run of a split, classify or assemble handler:
-// a minute, or room for two pages at their longest when RENDER_PAGE_TIMEOUT
-// allows more (split hands a range back when less than one page's budget is
-// left, so a page never starts without the time to finish).
-func handlerTimeout(opts render.Options) time.Duration {
-	return max(time.Minute, 2*render.PageBudget(opts))
 }
 
 // poolSize leaves a connection for every blocking subscriber and room for the rest.
