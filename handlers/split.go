@@ -143,18 +143,20 @@ func (w *Worker) startJob(ctx context.Context, log *slog.Logger, job jobstore.Jo
 // deadline would stop the page being drawn and the whole range would be
 // tried again, where a document of slow pages should move on.
 func (w *Worker) renderRange(ctx context.Context, log *slog.Logger, job jobstore.Job, doc *render.Doc, from, to int) error {
+	handBack := func(why string, n int) error {
+		log.Debug(why+", range handed back", slog.Int("from_page", n), slog.Int("to_page", to))
+		return Publish(w.pub, messages.StreamJobs, messages.JobSubmitted{V: messages.Version, JobID: job.ID, FromPage: n, ToPage: to})
+	}
 	for n := from; n <= to; n++ {
 		if deadline, ok := ctx.Deadline(); ok && n > from && time.Until(deadline) < render.PageBudget(w.p.Render) {
-			log.Debug("handler time nearly spent, range handed back", slog.Int("from_page", n), slog.Int("to_page", to))
-			return Publish(w.pub, messages.StreamJobs, messages.JobSubmitted{V: messages.Version, JobID: job.ID, FromPage: n, ToPage: to})
+			return handBack("handler time nearly spent", n)
 		}
 		room, err := w.waitForRoom(ctx, job.ID)
 		if err != nil {
 			return err
 		}
 		if !room {
-			log.Debug("window full, range handed back", slog.Int("from_page", n), slog.Int("to_page", to))
-			return Publish(w.pub, messages.StreamJobs, messages.JobSubmitted{V: messages.Version, JobID: job.ID, FromPage: n, ToPage: to})
+			return handBack("window full", n)
 		}
 		if err := w.renderPage(ctx, job, doc, n); err != nil {
 			if errors.Is(err, jobstore.ErrJobOver) {

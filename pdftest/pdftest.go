@@ -56,13 +56,7 @@ func PageBox(box, resources, content string, more ...string) []byte {
 // × strokes paths from a few hundred bytes, a page that keeps MuPDF busy for
 // as long as a test needs.
 func NestedForms(depth, fanout, strokes int) []byte {
-	var forms []string
-	for k := range depth {
-		forms = append(forms, Stream(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources << /XObject << /F %d 0 R >> >>", 6+k),
-			strings.Repeat("q /F Do Q\n", fanout)))
-	}
-	forms = append(forms, Stream("/Type /XObject /Subtype /Form /BBox [0 0 100 100]", strings.Repeat("0 0 m 100 100 l S\n", strokes)))
-	return Page(100, 100, "<< /XObject << /F 5 0 R >> >>", "/F Do", forms...)
+	return NestedFormsPages(1, depth, fanout, strokes)
 }
 
 // NestedFormsPages is NestedForms on each of n pages, sharing the forms.
