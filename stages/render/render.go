@@ -47,6 +47,8 @@ const DefaultPageTimeout = 30 * time.Second
 
 // PageBudget is the most a page's passes (text, drawing count, rendering) may
 // take under opts: what a handler must have left to start a page.
+// config.HandlerTimeout allows two of them (written there as 6 × the page
+// timeout, as config does not import this cgo package).
 func PageBudget(opts Options) time.Duration { return 3 * opts.withDefaults().PageTimeout }
 
 func (o Options) withDefaults() Options {
